@@ -1,0 +1,197 @@
+#include "app/cli.h"
+
+#include <csignal>
+#include <iostream>
+#include <map>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/runtime.h"
+#include "core/log.h"
+#include "queue/job_json.h"
+#include "queue/worker_pool.h"
+
+namespace cancelflow::app {
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr Millis kShutdownGrace{30'000};
+
+// Flag values by the environment variable they override.
+using Overrides = std::map<std::string, std::string, std::less<>>;
+
+void AddFlag(CLI::App* cmd, Overrides& o, const std::string& flag, const std::string& var, const std::string& help) {
+  cmd->add_option_function<std::string>(
+         flag, [&o, var](const std::string& v) { o[var] = v; }, help + " (" + var + ")")
+      ->type_name("VALUE");
+}
+
+void AddStoreFlags(CLI::App* cmd, Overrides& o) {
+  AddFlag(cmd, o, "--database-url", "DATABASE_URL", "records store");
+  AddFlag(cmd, o, "--redis-url", "REDIS_URL", "Redis for the queue and cross-instance events");
+  AddFlag(cmd, o, "--env", "CANCELFLOW_ENV", "production, development or test");
+}
+
+std::string ServeFooter() {
+  std::string s = "Environment variables (flags take precedence):\n";
+  for (const auto& v : ConfigVariables()) {
+    s += fmt::format("  {:<34} {}{}\n", v.name, v.help,
+                     v.default_value.empty() ? "" : fmt::format(" [default: {}]", v.default_value));
+  }
+  return s;
+}
+
+Result<Config> Load(const Overrides& o) {
+  return LoadConfig([&o](std::string_view name) -> std::optional<std::string> {
+    if (auto it = o.find(name); it != o.end()) return it->second;
+    return EnvironmentLookup(name);
+  });
+}
+
+void PrintJson(const boost::json::value& v) { std::cout << boost::json::serialize(v) << "\n"; }
+
+// Loads the configuration and opens the runtime, or says why not.
+std::unique_ptr<Runtime> OpenRuntime(const Overrides& o, int& exit_code) {
+  auto config = Load(o);
+  if (!config) {
+    std::cerr << "cancelflow: " << config.status().message() << "\n";
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  ConfigureLogging(config->environment);
+  auto rt = Runtime::Open(*config, SystemClock::Get());
+  if (!rt) {
+    std::cerr << "cancelflow: " << rt.status().message() << "\n";
+    exit_code = rt.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
+    return nullptr;
+  }
+  return std::move(*rt);
+}
+
+int Serve(const Overrides& o) {
+  // Block the shutdown signals before any thread starts, so every thread
+  // inherits the mask and only sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  int code = 0;
+  auto rt = OpenRuntime(o, code);
+  if (!rt) return code;
+  const Config& cfg = rt->config();
+  queue::WorkerPool pool(rt->queue(), rt->clock(),
+                         {.concurrency = cfg.worker_concurrency, .idle_wait = cfg.job_processing_interval},
+                         &rt->job_events());
+  pool.Start();
+  spdlog::info("cancelflow {} serving: store {}, {} workers ({})", CANCELFLOW_VERSION, cfg.database.path,
+               cfg.worker_concurrency, pool.worker_id());
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}; draining workers (up to {} s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+               kShutdownGrace.count() / 1000);
+  pool.Stop(kShutdownGrace);
+  spdlog::info("stopped");
+  return 0;
+}
+
+int Migrate(const Overrides& o) {
+  int code = 0;
+  auto rt = OpenRuntime(o, code);  // opening applies pending migrations
+  if (!rt) return code;
+  std::cout << "database " << rt->config().database.path << " is up to date\n";
+  return 0;
+}
+
+int JobsStats(const Overrides& o) {
+  int code = 0;
+  auto rt = OpenRuntime(o, code);
+  if (!rt) return code;
+  auto stats = rt->queue().GetStats();
+  if (!stats) {
+    std::cerr << "cancelflow: " << stats.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  PrintJson(queue::StatsToJson(*stats));
+  return 0;
+}
+
+int JobsFailed(const Overrides& o, int limit) {
+  int code = 0;
+  auto rt = OpenRuntime(o, code);
+  if (!rt) return code;
+  auto jobs = rt->queue().GetFailedJobs(limit);
+  if (!jobs) {
+    std::cerr << "cancelflow: " << jobs.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  boost::json::array items;
+  for (const auto& j : *jobs) items.push_back(queue::JobToJson(j));
+  PrintJson(boost::json::object{{"items", std::move(items)}});
+  return 0;
+}
+
+int JobsRetry(const Overrides& o, const std::string& id) {
+  int code = 0;
+  auto rt = OpenRuntime(o, code);
+  if (!rt) return code;
+  auto job = rt->queue().RetryFailedJob(id);
+  if (!job) {
+    std::cerr << "cancelflow: " << job.status().message() << "\n";
+    return kExitFailure;
+  }
+  PrintJson(queue::JobToJson(*job));
+  return 0;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{"cancelflow — cancels subscriptions, reliably and visibly"};
+  app.set_version_flag("--version", std::string("cancelflow ") + CANCELFLOW_VERSION);
+  app.require_subcommand(1);
+  Overrides o;
+  int limit = 10;
+  std::string job_id;
+
+  auto* serve = app.add_subcommand("serve", "Run the service: store, job workers, event bus");
+  AddFlag(serve, o, "--addr", "CANCELFLOW_ADDR", "HOST:PORT to listen on");
+  AddStoreFlags(serve, o);
+  AddFlag(serve, o, "--worker-concurrency", "WORKER_CONCURRENCY", "jobs processed at once");
+  AddFlag(serve, o, "--job-processing-interval", "JOB_PROCESSING_INTERVAL", "idle tick of the workers, ms");
+  serve->footer(ServeFooter());
+
+  auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
+  AddStoreFlags(migrate, o);
+
+  auto* jobs = app.add_subcommand("jobs", "Inspect and repair the job queue");
+  jobs->require_subcommand(1);
+  auto* stats = jobs->add_subcommand("stats", "Counts by state and type, throughput, processing times (JSON)");
+  AddStoreFlags(stats, o);
+  auto* failed = jobs->add_subcommand("failed", "Failed jobs, newest first (JSON)");
+  AddStoreFlags(failed, o);
+  failed->add_option("--limit", limit, "how many")->check(CLI::Range(1, 1000))->capture_default_str();
+  auto* retry = jobs->add_subcommand("retry", "Put a failed job back in the queue with fresh attempts");
+  AddStoreFlags(retry, o);
+  retry->add_option("id", job_id, "the job's id (job_…)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kExitUsage;
+  }
+  if (serve->parsed()) return Serve(o);
+  if (migrate->parsed()) return Migrate(o);
+  if (stats->parsed()) return JobsStats(o);
+  if (failed->parsed()) return JobsFailed(o, limit);
+  if (retry->parsed()) return JobsRetry(o, job_id);
+  return kExitUsage;
+}
+
+}  // namespace cancelflow::app

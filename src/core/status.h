@@ -1,0 +1,112 @@
+// Status and Result<T>: how expected failures cross module boundaries.
+//
+// A Status is OK or carries a canonical Code and a message meant for operators
+// (never a secret). Job processors return a Status; its code decides how the
+// queue treats the failure (see ErrorClassOf): temporary failures are retried
+// with backoff, configuration and user failures are not.
+//
+// Both types are values; they are thread-compatible (const methods may be called
+// concurrently).
+#pragma once
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace cancelflow {
+
+enum class Code {
+  kOk = 0,
+  kInvalidArgument,     // user: bad input
+  kNotFound,            // user
+  kAlreadyExists,       // user
+  kFailedPrecondition,  // configuration: the system is not set up for this
+  kPermissionDenied,    // configuration: credentials refused
+  kUnauthenticated,     // user at the HTTP edge
+  kResourceExhausted,   // temporary: rate limits, full buffers
+  kUnavailable,         // temporary: a dependency did not answer
+  kDeadlineExceeded,    // temporary
+  kAborted,             // temporary: lost a race, try again
+  kCancelled,           // the caller gave up
+  kInternal,            // temporary: a bug or an unexpected driver error
+};
+
+// The three classes of job error of DESIGN.md ("Job queue semantics").
+enum class ErrorClass { kTemporary, kConfiguration, kUser };
+
+std::string_view CodeName(Code code);
+std::string_view ErrorClassName(ErrorClass c);
+std::optional<ErrorClass> ParseErrorClass(std::string_view name);
+ErrorClass ErrorClassOf(Code code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  static Status Ok() { return {}; }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  const std::string& message() const { return message_; }
+  ErrorClass error_class() const { return ErrorClassOf(code_); }
+
+  // "NOT_FOUND: job job_… does not exist"
+  std::string ToString() const;
+
+  friend bool operator==(const Status&, const Status&) = default;
+
+ private:
+  Code code_ = Code::kOk;
+  std::string message_;
+};
+
+inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
+inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
+inline Status AlreadyExists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
+inline Status FailedPrecondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
+inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+inline Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
+inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+inline Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
+
+// A value or the Status that explains its absence. Never holds an OK status.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {  // NOLINT
+    assert(!std::get<Status>(v_).ok() && "Result needs a value or an error");
+  }
+
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  explicit operator bool() const { return ok(); }
+
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(v_);
+  }
+
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace cancelflow
+
+// Propagates a failed Status from an expression returning Status.
+#define CF_RETURN_IF_ERROR(expr)              \
+  do {                                        \
+    ::cancelflow::Status cf_status_ = (expr); \
+    if (!cf_status_.ok()) return cf_status_;  \
+  } while (false)

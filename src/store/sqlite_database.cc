@@ -1,0 +1,136 @@
+#include "store/sqlite_database.h"
+
+#include <filesystem>
+#include <future>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "store/migrations.h"
+
+namespace cancelflow::store {
+namespace {
+constexpr size_t kMaxIdleReaders = 8;
+}
+
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path) {
+  const std::filesystem::path p(path);
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(p.parent_path(), ec);
+    if (ec) {
+      return FailedPrecondition(
+          fmt::format("cannot create directory {:?} for the database: {}", p.parent_path().string(), ec.message()));
+    }
+  }
+  auto conn = SqliteConnection::Open(path, SqliteConnection::Mode::kReadWrite);
+  if (!conn) {
+    return Status(conn.status().code(), fmt::format("database {:?}: {}", path, conn.status().message()));
+  }
+  Status migrated = ApplyMigrations(**conn);
+  if (!migrated.ok()) {
+    return Status(migrated.code(), fmt::format("database {:?}: {}", path, migrated.message()));
+  }
+  return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(path, std::move(*conn)));
+}
+
+SqliteDatabase::SqliteDatabase(std::string path, std::unique_ptr<SqliteConnection> writer)
+    : path_(std::move(path)), writer_(std::move(writer)) {
+  thread_ = std::thread([this] { WriterLoop(); });
+}
+
+SqliteDatabase::~SqliteDatabase() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void SqliteDatabase::Submit(WriteFn fn, DoneFn done) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(Task{std::move(fn), std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+Status SqliteDatabase::Write(const WriteFn& fn) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  Submit([&fn](SqliteConnection& c) { return fn(c); }, [&promise](const Status& s) { promise.set_value(s); });
+  return future.get();
+}
+
+Status SqliteDatabase::Flush() {
+  return Write([](SqliteConnection&) { return Status::Ok(); });
+}
+
+void SqliteDatabase::WriterLoop() {
+  std::vector<Task> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // stopping, and everything has run
+      const size_t n = std::min(queue_.size(), kMaxBatch);
+      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void SqliteDatabase::RunBatch(std::vector<Task>& batch) {
+  std::vector<Status> results(batch.size());
+  Status tx = writer_->Exec("BEGIN IMMEDIATE");
+  if (tx.ok()) {
+    // A lone task needs no savepoint: its failure rolls back the whole transaction.
+    const bool savepoints = batch.size() > 1;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (savepoints) {
+        Status sp = writer_->Exec("SAVEPOINT task");
+        if (!sp.ok()) {
+          results[i] = sp;
+          continue;
+        }
+      }
+      results[i] = batch[i].fn(*writer_);
+      if (savepoints) {
+        if (!results[i].ok()) (void)writer_->Exec("ROLLBACK TO task");
+        (void)writer_->Exec("RELEASE task");
+      }
+    }
+    if (!savepoints && !results[0].ok()) {
+      (void)writer_->Exec("ROLLBACK");
+    } else {
+      tx = writer_->Exec("COMMIT");
+      if (!tx.ok()) (void)writer_->Exec("ROLLBACK");
+    }
+  }
+  if (!tx.ok()) spdlog::error("sqlite transaction on {:?} failed: {}", path_, tx.ToString());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].done) batch[i].done(tx.ok() ? results[i] : tx);
+  }
+}
+
+Result<std::unique_ptr<SqliteConnection>> SqliteDatabase::AcquireReader() {
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!readers_.empty()) {
+      auto c = std::move(readers_.back());
+      readers_.pop_back();
+      return c;
+    }
+  }
+  return SqliteConnection::Open(path_, SqliteConnection::Mode::kReadOnly);
+}
+
+void SqliteDatabase::ReleaseReader(std::unique_ptr<SqliteConnection> conn) {
+  std::lock_guard lock(readers_mu_);
+  if (readers_.size() < kMaxIdleReaders) readers_.push_back(std::move(conn));
+}
+
+}  // namespace cancelflow::store

@@ -1,0 +1,75 @@
+#include "store/sqlite_store.h"
+
+#include <spdlog/spdlog.h>
+
+namespace cancelflow::store {
+
+Status SqliteStore::Ping() {
+  auto r = db_.Read<int>([](SqliteConnection& c) -> Result<int> {
+    auto st = c.Prepare("SELECT 1");
+    if (!st) return st.status();
+    auto row = (*st)->Step();
+    if (!row) return row.status();
+    (*st)->Reset();
+    return 1;
+  });
+  return r.status();
+}
+
+void SqliteStore::AppendAudit(std::vector<AuditRecord> records) {
+  if (records.empty()) return;
+  db_.Submit(
+      [records = std::move(records)](SqliteConnection& c) -> Status {
+        auto st = c.Prepare(
+            "INSERT INTO audit_log(id, user_id, action, resource, result, metadata, timestamp)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!st) return st.status();
+        for (const AuditRecord& r : records) {
+          (*st)->Reset();
+          (*st)->Bind(1, r.id).Bind(2, r.user_id).Bind(3, r.action).Bind(4, r.resource);
+          (*st)->Bind(5, r.result).Bind(6, r.metadata).Bind(7, ToUnixMillis(r.timestamp));
+          CF_RETURN_IF_ERROR((*st)->Run());
+        }
+        return Status::Ok();
+      },
+      [](const Status& s) {
+        if (!s.ok()) spdlog::error("audit log write failed: {}", s.ToString());
+      });
+}
+
+Status SqliteStore::FlushAudit() { return db_.Flush(); }
+
+Result<std::vector<AuditRecord>> SqliteStore::QueryAudit(const AuditQuery& q) {
+  std::string sql =
+      "SELECT seq, id, user_id, action, resource, result, metadata, timestamp FROM audit_log WHERE 1=1";
+  if (q.user_id) sql += " AND user_id = ?";
+  if (q.resource) sql += " AND resource = ?";
+  if (!q.action_globs.empty()) {
+    sql += " AND (";
+    for (size_t i = 0; i < q.action_globs.size(); ++i) sql += i == 0 ? "action GLOB ?" : " OR action GLOB ?";
+    sql += ")";
+  }
+  sql += q.oldest_first ? " ORDER BY seq ASC LIMIT ?" : " ORDER BY seq DESC LIMIT ?";
+  return db_.Read<std::vector<AuditRecord>>([&](SqliteConnection& c) -> Result<std::vector<AuditRecord>> {
+    auto st = c.Prepare(sql);
+    if (!st) return st.status();
+    SqliteStatement& s = **st;
+    int i = 1;
+    if (q.user_id) s.Bind(i++, *q.user_id);
+    if (q.resource) s.Bind(i++, *q.resource);
+    for (const auto& g : q.action_globs) s.Bind(i++, g);
+    s.Bind(i, int64_t{q.limit});
+    std::vector<AuditRecord> out;
+    for (;;) {
+      auto row = s.Step();
+      if (!row) return row.status();
+      if (!*row) break;
+      out.push_back(AuditRecord{s.Int(0), s.Text(1), s.OptionalText(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
+                                FromUnixMillis(s.Int(7))});
+    }
+    s.Reset();
+    return out;
+  });
+}
+
+}  // namespace cancelflow::store
