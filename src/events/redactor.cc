@@ -38,10 +38,12 @@ bool IsEmail(std::string_view s) {
 }  // namespace
 
 bool IsSecretKey(std::string_view key) {
-  static constexpr std::array<std::string_view, 11> kNeedles = {
-      "token", "secret", "password", "passwd", "authorization", "apikey", "api_key", "credential",
-      "signature", "cookie", "private_key"};
-  const std::string k = Lower(key);
+  static constexpr std::array<std::string_view, 10> kNeedles = {
+      "token", "secret", "password", "passwd", "authorization", "apikey", "credential", "signature", "cookie",
+      "privatekey"};
+  // "X-Api-Key", "api_key" and "apiKey" all read "xapikey"/"apikey" here.
+  std::string k = Lower(key);
+  std::erase_if(k, [](char c) { return c == '-' || c == '_'; });
   return std::any_of(kNeedles.begin(), kNeedles.end(),
                      [&](std::string_view n) { return k.find(n) != std::string::npos; });
 }

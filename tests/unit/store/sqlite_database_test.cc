@@ -1,0 +1,135 @@
+#include "store/sqlite_database.h"
+
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "store/migrations.h"
+#include "testing/temp_dir.h"
+
+namespace cancelflow::store {
+namespace {
+
+using cancelflow::testing::TempDir;
+
+Result<int64_t> CountRows(SqliteDatabase& db, const std::string& table) {
+  return db.Read<int64_t>([&](SqliteConnection& c) -> Result<int64_t> {
+    auto st = c.Prepare("SELECT count(*) FROM " + table);
+    if (!st) return st.status();
+    auto row = (*st)->Step();
+    if (!row) return row.status();
+    int64_t n = (*st)->Int(0);
+    (*st)->Reset();
+    return n;
+  });
+}
+
+TEST(SqliteDatabase, OpenAppliesMigrationsOnceAndCreatesTheDirectory) {
+  TempDir dir;
+  const std::string path = dir.File("nested/dir/cf.db");
+  {
+    auto db = SqliteDatabase::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto n = CountRows(**db, "schema_migrations");
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(*n, static_cast<int64_t>(EmbeddedMigrations().size()));
+  }
+  auto again = SqliteDatabase::Open(path);  // reopening applies nothing new
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*CountRows(**again, "schema_migrations"), static_cast<int64_t>(EmbeddedMigrations().size()));
+  auto journal = (*again)->Read<std::string>([](SqliteConnection& c) -> Result<std::string> {
+    auto st = c.Prepare("PRAGMA journal_mode");
+    if (!st) return st.status();
+    if (auto row = (*st)->Step(); !row) return row.status();
+    std::string mode = (*st)->Text(0);
+    (*st)->Reset();
+    return mode;
+  });
+  EXPECT_EQ(*journal, "wal");
+}
+
+TEST(SqliteDatabase, CorruptFileIsAClearError) {
+  TempDir dir;
+  const std::string path = dir.File("corrupt.db");
+  std::ofstream(path) << "this is not a database, just some text that is long enough to be read";
+  auto db = SqliteDatabase::Open(path);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(db.status().message().find(path), std::string::npos) << db.status().message();
+}
+
+TEST(SqliteDatabase, UnwritablePathIsAClearError) {
+  TempDir dir;
+  std::ofstream(dir.File("file")) << "x";
+  const std::string path = dir.File("file/cf.db");  // a directory that is a file
+  auto db = SqliteDatabase::Open(path);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(db.status().message().find("cannot create directory"), std::string::npos) << db.status().message();
+}
+
+TEST(SqliteDatabase, NewerSchemaIsRefused) {
+  TempDir dir;
+  const std::string path = dir.File("cf.db");
+  {
+    auto db = SqliteDatabase::Open(path);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Write([](SqliteConnection& c) {
+                      return c.Exec("INSERT INTO schema_migrations VALUES (9999, 'future', 0)");
+                    }).ok());
+  }
+  auto db = SqliteDatabase::Open(path);
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.status().message().find("newer"), std::string::npos);
+}
+
+TEST(SqliteDatabase, FailedWriteRollsBackOnlyItsOwnWork) {
+  TempDir dir;
+  auto db = SqliteDatabase::Open(dir.File("cf.db"));
+  ASSERT_TRUE(db.ok());
+  SqliteDatabase& d = **db;
+  ASSERT_TRUE(d.Write([](SqliteConnection& c) { return c.Exec("CREATE TABLE t(x INTEGER PRIMARY KEY)"); }).ok());
+
+  // Many concurrent writers share group commits; the ones that fail must not take the others down.
+  constexpr int kThreads = 8, kPerThread = 200;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const int x = t * kPerThread + i;
+        Status s = d.Write([x](SqliteConnection& c) -> Status {
+          CF_RETURN_IF_ERROR(c.Exec("INSERT INTO t VALUES (" + std::to_string(x) + ")"));
+          if (x % 10 == 0) return InvalidArgument("rejected on purpose");  // after its insert
+          return Status::Ok();
+        });
+        if (!s.ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), kThreads * kPerThread / 10);
+  EXPECT_EQ(*CountRows(d, "t"), kThreads * kPerThread - failures.load());
+}
+
+TEST(SqliteDatabase, SubmittedWorkRunsBeforeTheDatabaseCloses) {
+  TempDir dir;
+  const std::string path = dir.File("cf.db");
+  std::atomic<int> done{0};
+  {
+    auto db = SqliteDatabase::Open(path);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Write([](SqliteConnection& c) { return c.Exec("CREATE TABLE t(x)"); }).ok());
+    for (int i = 0; i < 1000; ++i) {
+      (*db)->Submit([](SqliteConnection& c) { return c.Exec("INSERT INTO t VALUES (1)"); },
+                    [&done](const Status& s) { done += s.ok() ? 1 : 0; });
+    }
+  }
+  EXPECT_EQ(done.load(), 1000);
+  auto db = SqliteDatabase::Open(path);
+  EXPECT_EQ(*CountRows(**db, "t"), 1000);
+}
+
+}  // namespace
+}  // namespace cancelflow::store

@@ -1,0 +1,58 @@
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/temp_dir.h"
+
+namespace cancelflow::store {
+namespace {
+
+AuditRecord Record(std::string id, std::optional<std::string> user, std::string action, std::string resource) {
+  return AuditRecord{0, std::move(id), std::move(user), std::move(action), std::move(resource), "success", "{}",
+                     FromUnixMillis(1'800'000'000'000)};
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = SqliteDatabase::Open(dir_.File("cf.db"));
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    store_ = std::make_unique<SqliteStore>(*db_);
+  }
+  cancelflow::testing::TempDir dir_;
+  std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(SqliteStoreTest, PingAnswers) { EXPECT_TRUE(store_->Ping().ok()); }
+
+TEST_F(SqliteStoreTest, AuditQueriesFilterByUserResourceAndGlob) {
+  store_->AppendAudit({Record("evt_1", "usr_a", "cancellation.requested", "req_1"),
+                       Record("evt_2", "usr_a", "job.enqueued", "job_1"),
+                       Record("evt_3", "usr_b", "cancellation.requested", "req_2"),
+                       Record("evt_4", "usr_a", "cancellation.completed", "req_1")});
+  ASSERT_TRUE(store_->FlushAudit().ok());
+
+  auto all = store_->QueryAudit({});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ(all->front().id, "evt_4");  // newest first
+
+  auto timeline = store_->QueryAudit({.resource = "req_1", .oldest_first = true});
+  ASSERT_EQ(timeline->size(), 2u);
+  EXPECT_EQ((*timeline)[0].action, "cancellation.requested");
+  EXPECT_EQ((*timeline)[1].action, "cancellation.completed");
+
+  auto mine = store_->QueryAudit({.user_id = "usr_a", .action_globs = {"cancellation.*"}});
+  ASSERT_EQ(mine->size(), 2u);
+
+  auto several = store_->QueryAudit({.action_globs = {"job.*", "cancellation.completed"}});
+  ASSERT_EQ(several->size(), 2u);
+
+  auto limited = store_->QueryAudit({.limit = 1});
+  ASSERT_EQ(limited->size(), 1u);
+}
+
+}  // namespace
+}  // namespace cancelflow::store
