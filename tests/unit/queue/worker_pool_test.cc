@@ -153,7 +153,10 @@ TEST_F(WorkerPoolTest, StopLetsRunningJobsFinishAndReleasesUnstarted) {
   EXPECT_EQ(stats->completed, 2);
   EXPECT_EQ(stats->waiting, 4);  // given back, none lost
   EXPECT_EQ(stats->active, 0);
-  for (const Job& j : *queue_->Claim("wkr_next", 10, Millis(1000))) EXPECT_EQ(j.attempts, 1);
+  auto next = queue_->Claim("wkr_next", 10, Millis(1000));
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next->size(), 4u);
+  for (const Job& j : *next) EXPECT_EQ(j.attempts, 1);
 }
 
 TEST_F(WorkerPoolTest, StopPastGraceAsksRunningJobsToStopAndGivesThemBack) {
