@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <random>
 #include <tuple>
+#include <unordered_map>
+
+#include <boost/json.hpp>
 
 #include <fmt/format.h>
 
@@ -288,13 +291,35 @@ Result<JobTransition> SqliteJobQueue::FailOne(SqliteConnection& c, const std::st
 Result<std::vector<JobTransition>> SqliteJobQueue::Complete(const std::string& worker_id,
                                                             const std::vector<JobResult>& results) {
   if (results.empty()) return std::vector<JobTransition>{};
+  // Successes are completed by one statement over a JSON array of ids; failures one by one.
+  boost::json::array succeeded;
+  for (const JobResult& r : results) {
+    if (r.status.ok()) succeeded.emplace_back(r.job_id);
+  }
+  const std::string succeeded_ids = boost::json::serialize(succeeded);
   return db_.Write<std::vector<JobTransition>>([&](SqliteConnection& c) -> Result<std::vector<JobTransition>> {
     const TimePoint now = clock_.Now();
-    auto done = Prepare(c,
-                        "UPDATE jobs SET state = 'completed', finished_at = ?1, locked_by = NULL, lease_until = NULL"
-                        " WHERE id = ?2 AND locked_by = ?3 AND state = 'active'"
-                        " RETURNING type, attempts, max_attempts, started_at");
-    if (!done) return done.status();
+    std::unordered_map<std::string, JobTransition> completed;
+    if (!succeeded.empty()) {
+      auto done = Prepare(c,
+                          "UPDATE jobs SET state = 'completed', finished_at = ?1, locked_by = NULL,"
+                          " lease_until = NULL WHERE id IN (SELECT value FROM json_each(?2))"
+                          " AND locked_by = ?3 AND state = 'active'"
+                          " RETURNING id, type, attempts, max_attempts, started_at");
+      if (!done) return done.status();
+      SqliteStatement& s = **done;
+      s.Bind(1, ToUnixMillis(now)).Bind(2, succeeded_ids).Bind(3, worker_id);
+      for (;;) {
+        auto row = s.Step();
+        if (!row) return row.status();
+        if (!*row) break;
+        JobTransition t{.job_id = s.Text(0), .type = s.Text(1), .state = JobState::kCompleted,
+                        .attempts = static_cast<int>(s.Int(2)), .max_attempts = static_cast<int>(s.Int(3)),
+                        .run_at = now};
+        if (auto started = s.OptionalInt(4)) t.duration = Millis(ToUnixMillis(now) - *started);
+        completed.emplace(t.job_id, std::move(t));
+      }
+    }
     std::vector<JobTransition> out;
     out.reserve(results.size());
     for (const JobResult& r : results) {
@@ -302,24 +327,11 @@ Result<std::vector<JobTransition>> SqliteJobQueue::Complete(const std::string& w
         auto t = FailOne(c, worker_id, r, now);
         if (!t) return t.status();
         out.push_back(std::move(*t));
-        continue;
+      } else if (auto it = completed.find(r.job_id); it != completed.end()) {
+        out.push_back(std::move(it->second));
+      } else {  // no longer leased to this worker
+        out.push_back(JobTransition{.job_id = r.job_id, .state = JobState::kCompleted, .run_at = now, .lost = true});
       }
-      SqliteStatement& s = **done;
-      s.Reset();
-      s.Bind(1, ToUnixMillis(now)).Bind(2, r.job_id).Bind(3, worker_id);
-      auto row = s.Step();
-      if (!row) return row.status();
-      JobTransition t{.job_id = r.job_id, .state = JobState::kCompleted, .run_at = now};
-      if (*row) {
-        t.type = s.Text(0);
-        t.attempts = static_cast<int>(s.Int(1));
-        t.max_attempts = static_cast<int>(s.Int(2));
-        if (auto started = s.OptionalInt(3)) t.duration = Millis(ToUnixMillis(now) - *started);
-        CF_RETURN_IF_ERROR(s.Run());  // finish the statement
-      } else {
-        t.lost = true;
-      }
-      out.push_back(std::move(t));
     }
     return out;
   });

@@ -114,7 +114,8 @@ std::optional<WorkerPool::Claimed> WorkerPool::NextJob() {
     fetching_ = true;
     wake_ = false;
     const int busy = static_cast<int>(running_.size());
-    const int want = std::clamp(2 * options_.concurrency - busy, 1, options_.max_claim);
+    // Enough for every idle worker plus the next round, so workers rarely wait on a claim.
+    const int want = std::clamp(std::max(2 * options_.concurrency, 32) - busy, 1, options_.max_claim);
     lock.unlock();
     auto claimed = queue_.Claim(options_.worker_id, want, options_.lease);
     std::optional<TimePoint> next_delayed;

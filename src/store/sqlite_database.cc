@@ -59,7 +59,12 @@ void SqliteDatabase::Submit(WriteFn fn, DoneFn done) {
 Status SqliteDatabase::Write(const WriteFn& fn) {
   std::promise<Status> promise;
   auto future = promise.get_future();
-  Submit([&fn](SqliteConnection& c) { return fn(c); }, [&promise](const Status& s) { promise.set_value(s); });
+  {
+    std::unique_lock lock(mu_);
+    queue_.push_back(Task{[&fn](SqliteConnection& c) { return fn(c); },
+                          [&promise](const Status& s) { promise.set_value(s); }});
+    if (!combining_) Combine(lock);  // else the current combiner runs it
+  }
   return future.get();
 }
 
@@ -68,19 +73,30 @@ Status SqliteDatabase::Flush() {
 }
 
 void SqliteDatabase::WriterLoop() {
-  std::vector<Task> batch;
+  std::unique_lock lock(mu_);
   for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and everything has run
-      const size_t n = std::min(queue_.size(), kMaxBatch);
-      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
-      queue_.erase(queue_.begin(), queue_.begin() + n);
-    }
+    cv_.wait(lock, [&] { return (!queue_.empty() && !combining_) || (stopping_ && !combining_); });
+    if (queue_.empty()) return;  // stopping, and everything has run
+    Combine(lock);
+  }
+}
+
+void SqliteDatabase::Combine(std::unique_lock<std::mutex>& lock) {
+  combining_ = true;
+  std::vector<Task> batch;
+  while (!queue_.empty()) {
+    const size_t n = std::min(queue_.size(), kMaxBatch);
+    batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
+    queue_.erase(queue_.begin(), queue_.begin() + n);
+    lock.unlock();
     RunBatch(batch);
     batch.clear();
+    lock.lock();
   }
+  combining_ = false;
+  // Submitted work that arrived while this thread combined was run above; the
+  // writer thread may be waiting for combining_ to clear (shutdown).
+  cv_.notify_all();
 }
 
 void SqliteDatabase::RunBatch(std::vector<Task>& batch) {

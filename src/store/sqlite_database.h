@@ -1,22 +1,26 @@
 // SqliteDatabase: one SQLite file, written by one thread with group commit and
 // read through a small pool of reader connections.
 //
-// Writes are closures handed to the writer thread. It takes every closure
-// waiting when it wakes (up to kMaxBatch), runs them in one transaction — each
-// under its own savepoint, so one caller's failure rolls back only its own
-// work — commits once, then reports to every caller. Many callers' small writes
-// thus share one commit (WAL, synchronous=NORMAL), which is where the queue's
-// throughput comes from.
+// Writes are closures run on the one writer connection. Whoever finds the
+// writer free becomes the "combiner": it takes every closure waiting (up to
+// kMaxBatch), runs them in one transaction — each under its own savepoint, so
+// one caller's failure rolls back only its own work — commits once, reports to
+// every caller, and repeats while closures keep arriving. Many callers' small
+// writes thus share one commit (WAL, synchronous=NORMAL), and an uncontended
+// Write runs on the caller's thread with no hand-off at all. Submit (fire and
+// forget) wakes the background writer thread, which combines the same way.
 //
 // Reads run on the calling thread with a pooled read-only connection; in WAL
 // mode they never block the writer and see every write whose Write() returned.
 //
-// Thread-safety: all methods may be called from any thread. A WriteFn runs on
-// the writer thread and must not call back into Write/Flush (it would wait on
+// Thread-safety: all methods may be called from any thread, but Write and
+// Flush block on SQLite and must not be called on an I/O thread. A WriteFn runs
+// on whichever thread combines and must not call Write/Flush (it would wait on
 // itself); it may call Submit.
 //
 // Invariants:
-//  1. Only the writer thread touches writer_.
+//  1. Only the combiner (combining_ set, by the thread that set it) touches
+//     writer_.
 //  2. A DoneFn is called exactly once, after its work committed or failed.
 //  3. The destructor runs every submitted write before it returns.
 #pragma once
@@ -90,6 +94,9 @@ class SqliteDatabase {
 
   SqliteDatabase(std::string path, std::unique_ptr<SqliteConnection> writer);
   void WriterLoop();
+  // Runs queued tasks until the queue is empty. Called with `lock` held and
+  // combining_ false; returns with it held and combining_ false.
+  void Combine(std::unique_lock<std::mutex>& lock);
   void RunBatch(std::vector<Task>& batch);
   Result<std::unique_ptr<SqliteConnection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<SqliteConnection> conn);
@@ -99,8 +106,9 @@ class SqliteDatabase {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Task> queue_;  // guarded by mu_
-  bool stopping_ = false;   // guarded by mu_
+  std::deque<Task> queue_;   // guarded by mu_
+  bool combining_ = false;   // guarded by mu_
+  bool stopping_ = false;    // guarded by mu_
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;  // idle; guarded by readers_mu_
