@@ -150,6 +150,19 @@ int JobsRetry(const Overrides& o, const std::string& id) {
   return 0;
 }
 
+int JobsPauseOrResume(const Overrides& o, const std::string& type, bool pause) {
+  int code = 0;
+  auto rt = OpenRuntime(o, code);
+  if (!rt) return code;
+  Status s = pause ? rt->queue().Pause(type) : rt->queue().Resume(type);
+  if (!s.ok()) {
+    std::cerr << "cancelflow: " << s.message() << "\n";
+    return kExitFailure;
+  }
+  std::cout << "job type " << type << (pause ? " paused" : " resumed") << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -180,6 +193,13 @@ int RunCli(int argc, char** argv) {
   auto* retry = jobs->add_subcommand("retry", "Put a failed job back in the queue with fresh attempts");
   AddStoreFlags(retry, o);
   retry->add_option("id", job_id, "the job's id (job_…)")->required();
+  std::string job_type;
+  auto* pause = jobs->add_subcommand("pause", "Stop claiming jobs of a type (they keep waiting)");
+  AddStoreFlags(pause, o);
+  pause->add_option("type", job_type, "the job type")->required();
+  auto* resume = jobs->add_subcommand("resume", "Claim jobs of a paused type again");
+  AddStoreFlags(resume, o);
+  resume->add_option("type", job_type, "the job type")->required();
 
   try {
     app.parse(argc, argv);
@@ -191,6 +211,8 @@ int RunCli(int argc, char** argv) {
   if (stats->parsed()) return JobsStats(o);
   if (failed->parsed()) return JobsFailed(o, limit);
   if (retry->parsed()) return JobsRetry(o, job_id);
+  if (pause->parsed()) return JobsPauseOrResume(o, job_type, true);
+  if (resume->parsed()) return JobsPauseOrResume(o, job_type, false);
   return kExitUsage;
 }
 

@@ -1,4 +1,4 @@
-// The `cancelflow` command line: serve, migrate, jobs stats|failed|retry.
+// The `cancelflow` command line: serve, migrate, jobs stats|failed|retry|pause|resume.
 // Flags override the environment variables of DESIGN.md ("Configuration").
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.
 #pragma once

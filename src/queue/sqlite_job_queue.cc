@@ -133,11 +133,6 @@ void SqliteJobQueue::NotifyReady() {
 
 Result<std::vector<Job>> SqliteJobQueue::Insert(SqliteConnection& c, const std::vector<NewJob>& jobs,
                                                 std::vector<size_t>& fresh) {
-  auto ins = Prepare(c,
-                     "INSERT INTO jobs(id, type, payload, priority, state, run_at, attempts, max_attempts,"
-                     " unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"
-                     " ON CONFLICT(unique_key) WHERE unique_key IS NOT NULL DO NOTHING");
-  if (!ins) return ins.status();
   const TimePoint now = clock_.Now();
   std::vector<Job> out;
   out.reserve(jobs.size());
@@ -152,20 +147,52 @@ Result<std::vector<Job>> SqliteJobQueue::Insert(SqliteConnection& c, const std::
     j.max_attempts = n.max_attempts.value_or(options_.PolicyFor(n.type).max_attempts);
     j.unique_key = n.unique_key;
     j.created_at = now;
-    SqliteStatement& s = **ins;
-    s.Reset();
-    s.Bind(1, j.id).Bind(2, j.type).Bind(3, j.payload).Bind(4, int64_t{j.priority});
-    s.Bind(5, JobStateName(j.state)).Bind(6, ToUnixMillis(j.run_at)).Bind(7, int64_t{j.max_attempts});
-    s.Bind(8, j.unique_key).Bind(9, ToUnixMillis(now));
-    CF_RETURN_IF_ERROR(s.Run());
-    if (c.Changes() == 0) {  // unique_key taken: hand back the job that holds it
-      auto existing = SelectJob(c, "unique_key", *n.unique_key);
-      if (!existing) return existing.status();
-      out.push_back(std::move(*existing));
+    out.push_back(std::move(j));
+  }
+  auto bind_row = [](SqliteStatement& s, int base, const Job& j) {
+    s.Bind(base + 1, j.id).Bind(base + 2, j.type).Bind(base + 3, j.payload).Bind(base + 4, int64_t{j.priority});
+    s.Bind(base + 5, JobStateName(j.state)).Bind(base + 6, ToUnixMillis(j.run_at));
+    s.Bind(base + 7, int64_t{j.max_attempts}).Bind(base + 8, j.unique_key).Bind(base + 9, ToUnixMillis(j.created_at));
+  };
+  constexpr std::string_view kInsert =
+      "INSERT INTO jobs(id, type, payload, priority, state, run_at, attempts, max_attempts, unique_key,"
+      " created_at) VALUES ";
+  constexpr std::string_view kRow = "(?, ?, ?, ?, ?, ?, 0, ?, ?, ?)";
+  constexpr size_t kRowsPerStatement = 50;  // multi-row VALUES: far fewer statement runs per job
+
+  for (size_t i = 0; i < out.size();) {
+    if (out[i].unique_key) {
+      // One row at a time, so a taken key can be told apart and its holder returned.
+      auto ins = Prepare(c, std::string(kInsert) + std::string(kRow) +
+                                " ON CONFLICT(unique_key) WHERE unique_key IS NOT NULL DO NOTHING");
+      if (!ins) return ins.status();
+      bind_row(**ins, 0, out[i]);
+      CF_RETURN_IF_ERROR((*ins)->Run());
+      if (c.Changes() == 0) {
+        auto existing = SelectJob(c, "unique_key", *out[i].unique_key);
+        if (!existing) return existing.status();
+        out[i] = std::move(*existing);
+      } else {
+        fresh.push_back(i);
+      }
+      ++i;
       continue;
     }
-    fresh.push_back(out.size());
-    out.push_back(std::move(j));
+    size_t n = 0;
+    while (n < kRowsPerStatement && i + n < out.size() && !out[i + n].unique_key) ++n;
+    std::string sql(kInsert);
+    for (size_t k = 0; k < n; ++k) {
+      if (k > 0) sql += ", ";
+      sql += kRow;
+    }
+    auto ins = Prepare(c, sql);
+    if (!ins) return ins.status();
+    for (size_t k = 0; k < n; ++k) {
+      bind_row(**ins, static_cast<int>(9 * k), out[i + k]);
+      fresh.push_back(i + k);
+    }
+    CF_RETURN_IF_ERROR((*ins)->Run());
+    i += n;
   }
   return out;
 }

@@ -74,6 +74,8 @@ class SqliteConnection {
 
   // Runs one or more statements without results.
   Status Exec(std::string_view sql);
+  // Runs one statement through the statement cache: for SQL run often (BEGIN, COMMIT, …).
+  Status Run(const std::string& sql);
   // A cached prepared statement, reset and ready to bind. The reference stays
   // valid for the connection's life; don't hold it across a nested Prepare of
   // the same SQL text.

@@ -100,14 +100,15 @@ void SqliteDatabase::Combine(std::unique_lock<std::mutex>& lock) {
 }
 
 void SqliteDatabase::RunBatch(std::vector<Task>& batch) {
+  // Transaction control goes through the statement cache: it runs on every batch.
   std::vector<Status> results(batch.size());
-  Status tx = writer_->Exec("BEGIN IMMEDIATE");
+  Status tx = writer_->Run("BEGIN IMMEDIATE");
   if (tx.ok()) {
     // A lone task needs no savepoint: its failure rolls back the whole transaction.
     const bool savepoints = batch.size() > 1;
     for (size_t i = 0; i < batch.size(); ++i) {
       if (savepoints) {
-        Status sp = writer_->Exec("SAVEPOINT task");
+        Status sp = writer_->Run("SAVEPOINT task");
         if (!sp.ok()) {
           results[i] = sp;
           continue;
@@ -115,15 +116,15 @@ void SqliteDatabase::RunBatch(std::vector<Task>& batch) {
       }
       results[i] = batch[i].fn(*writer_);
       if (savepoints) {
-        if (!results[i].ok()) (void)writer_->Exec("ROLLBACK TO task");
-        (void)writer_->Exec("RELEASE task");
+        if (!results[i].ok()) (void)writer_->Run("ROLLBACK TO task");
+        (void)writer_->Run("RELEASE task");
       }
     }
     if (!savepoints && !results[0].ok()) {
-      (void)writer_->Exec("ROLLBACK");
+      (void)writer_->Run("ROLLBACK");
     } else {
-      tx = writer_->Exec("COMMIT");
-      if (!tx.ok()) (void)writer_->Exec("ROLLBACK");
+      tx = writer_->Run("COMMIT");
+      if (!tx.ok()) (void)writer_->Run("ROLLBACK");
     }
   }
   if (!tx.ok()) spdlog::error("sqlite transaction on {:?} failed: {}", path_, tx.ToString());

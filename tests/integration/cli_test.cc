@@ -26,7 +26,8 @@ TEST_F(CliTest, VersionAndHelp) {
   auto v = RunCommand(Bin() + " --version");
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_NE(v.output.find("cancelflow 0."), std::string::npos);
-  for (const char* cmd : {"serve", "migrate", "jobs", "jobs stats", "jobs failed", "jobs retry"}) {
+  for (const char* cmd : {"serve", "migrate", "jobs", "jobs stats", "jobs failed", "jobs retry", "jobs pause",
+                          "jobs resume"}) {
     auto h = RunCommand(Bin() + " " + cmd + " --help");
     EXPECT_EQ(h.exit_code, 0) << cmd;
     EXPECT_NE(h.output.find("Usage"), std::string::npos) << cmd;
@@ -81,6 +82,17 @@ TEST_F(CliTest, JobsCommandsListAndRetryFailedJobs) {
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.output.find("not found"), std::string::npos) << unknown.output;
   EXPECT_EQ(RunCommand(Bin() + " jobs failed --limit 0 --database-url " + DbUrl()).exit_code, 2);
+}
+
+TEST_F(CliTest, JobsPauseAndResumeAType) {
+  auto paused = RunCommand(Bin() + " jobs pause notification.send --database-url " + DbUrl());
+  EXPECT_EQ(paused.exit_code, 0) << paused.output;
+  auto stats = RunCommand(Bin() + " jobs stats --database-url " + DbUrl());
+  EXPECT_NE(stats.output.find("\"pausedTypes\":[\"notification.send\"]"), std::string::npos) << stats.output;
+  auto resumed = RunCommand(Bin() + " jobs resume notification.send --database-url " + DbUrl());
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  stats = RunCommand(Bin() + " jobs stats --database-url " + DbUrl());
+  EXPECT_NE(stats.output.find("\"pausedTypes\":[]"), std::string::npos) << stats.output;
 }
 
 TEST_F(CliTest, ServeRunsWorkersAndDrainsOnSigterm) {
