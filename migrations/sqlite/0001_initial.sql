@@ -67,6 +67,9 @@ CREATE INDEX cancellation_requests_subscription ON cancellation_requests(subscri
 CREATE UNIQUE INDEX cancellation_requests_idempotency
   ON cancellation_requests(user_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
+-- A durable workflow: the engine persists every transition here before emitting its event.
+-- awaiting_job: the job the current step waits for; wait_key: the event it waits for
+-- ("webhook.received:req_…"); wake_at: the durable timer (step timeout or scheduled start).
 CREATE TABLE workflow_instances (
   id           TEXT PRIMARY KEY,
   definition   TEXT NOT NULL,
@@ -75,6 +78,8 @@ CREATE TABLE workflow_instances (
   progress     INTEGER NOT NULL DEFAULT 0,
   context      TEXT NOT NULL DEFAULT '{}',
   history      TEXT NOT NULL DEFAULT '[]',
+  awaiting_job TEXT,
+  wait_key     TEXT,
   wake_at      INTEGER,
   created_at   INTEGER NOT NULL,
   updated_at   INTEGER NOT NULL,
@@ -82,7 +87,22 @@ CREATE TABLE workflow_instances (
 );
 CREATE INDEX workflow_instances_unfinished ON workflow_instances(status)
   WHERE status IN ('pending', 'running', 'waiting');
+CREATE INDEX workflow_instances_job ON workflow_instances(awaiting_job) WHERE awaiting_job IS NOT NULL;
+CREATE INDEX workflow_instances_wait ON workflow_instances(wait_key) WHERE wait_key IS NOT NULL;
+CREATE INDEX workflow_instances_wake ON workflow_instances(wake_at) WHERE wake_at IS NOT NULL;
 CREATE INDEX workflow_instances_finished ON workflow_instances(finished_at) WHERE finished_at IS NOT NULL;
+
+-- Outcomes of provider calls (analytics.track): success rates and durations per provider and
+-- method, for GET /v1/providers and estimatedCompletion.
+CREATE TABLE provider_outcomes (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  provider    TEXT NOT NULL,
+  method      TEXT NOT NULL,
+  outcome     TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  at          INTEGER NOT NULL
+);
+CREATE INDEX provider_outcomes_by ON provider_outcomes(provider, method, seq);
 
 -- seq is the SSE event id: decimal, increasing.
 CREATE TABLE notifications (

@@ -63,6 +63,7 @@ struct JobResult {
 struct JobTransition {
   std::string job_id;
   std::string type;
+  std::string payload;  // JSON text, so observers can tell what the job was for
   JobState state = JobState::kCompleted;  // kCompleted, kDelayed (retry), kWaiting (recovered), kFailed
   int attempts = 0;
   int max_attempts = 0;

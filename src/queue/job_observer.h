@@ -21,4 +21,22 @@ class JobObserver {
   virtual void OnFinished(const JobTransition& /*transition*/) {}
 };
 
+// Passes every call on to several observers, in order. Not owning.
+class JobObservers final : public JobObserver {
+ public:
+  void Add(JobObserver* o) { observers_.push_back(o); }
+  void OnEnqueued(const std::vector<Job>& jobs) override {
+    for (auto* o : observers_) o->OnEnqueued(jobs);
+  }
+  void OnStarted(const Job& job) override {
+    for (auto* o : observers_) o->OnStarted(job);
+  }
+  void OnFinished(const JobTransition& t) override {
+    for (auto* o : observers_) o->OnFinished(t);
+  }
+
+ private:
+  std::vector<JobObserver*> observers_;
+};
+
 }  // namespace cancelflow::queue

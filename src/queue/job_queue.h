@@ -85,6 +85,10 @@ class JobQueue {
   virtual Status Release(const std::string& worker_id, const std::vector<std::string>& job_ids) = 0;
 
   virtual Result<Job> Get(const std::string& job_id) = 0;
+  // Deletes a job that has not started (waiting or delayed), e.g. the first step
+  // of an aborted scheduled cancellation. NotFound when there is no such job,
+  // FailedPrecondition when it is active or finished.
+  virtual Status Remove(const std::string& job_id) = 0;
   // NotFound for an unknown id, FailedPrecondition for a job that is not failed.
   virtual Result<Job> RetryFailedJob(const std::string& job_id) = 0;
   // Newest failure first.

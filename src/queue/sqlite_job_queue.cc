@@ -278,7 +278,7 @@ Status SqliteJobQueue::Heartbeat(const std::string& worker_id, const std::vector
 Result<JobTransition> SqliteJobQueue::FailOne(SqliteConnection& c, const std::string& worker_id,
                                               const JobResult& r, TimePoint now) {
   auto sel = Prepare(c,
-                     "SELECT type, attempts, max_attempts, started_at FROM jobs"
+                     "SELECT type, attempts, max_attempts, started_at, payload FROM jobs"
                      " WHERE id = ? AND locked_by = ? AND state = 'active'");
   if (!sel) return sel.status();
   (*sel)->Bind(1, r.job_id).Bind(2, worker_id);
@@ -293,6 +293,7 @@ Result<JobTransition> SqliteJobQueue::FailOne(SqliteConnection& c, const std::st
   t.attempts = static_cast<int>((*sel)->Int(1));
   t.max_attempts = static_cast<int>((*sel)->Int(2));
   if (auto started = (*sel)->OptionalInt(3)) t.duration = Millis(ToUnixMillis(now) - *started);
+  t.payload = (*sel)->Text(4);
   (*sel)->Reset();
 
   const bool retry = r.status.error_class() == ErrorClass::kTemporary && t.attempts < t.max_attempts;
@@ -332,7 +333,7 @@ Result<std::vector<JobTransition>> SqliteJobQueue::Complete(const std::string& w
                           "UPDATE jobs SET state = 'completed', finished_at = ?1, locked_by = NULL,"
                           " lease_until = NULL WHERE id IN (SELECT value FROM json_each(?2))"
                           " AND locked_by = ?3 AND state = 'active'"
-                          " RETURNING id, type, attempts, max_attempts, started_at");
+                          " RETURNING id, type, attempts, max_attempts, started_at, payload");
       if (!done) return done.status();
       SqliteStatement& s = **done;
       s.Bind(1, ToUnixMillis(now)).Bind(2, succeeded_ids).Bind(3, worker_id);
@@ -344,6 +345,7 @@ Result<std::vector<JobTransition>> SqliteJobQueue::Complete(const std::string& w
                         .attempts = static_cast<int>(s.Int(2)), .max_attempts = static_cast<int>(s.Int(3)),
                         .run_at = now};
         if (auto started = s.OptionalInt(4)) t.duration = Millis(ToUnixMillis(now) - *started);
+        t.payload = s.Text(5);
         completed.emplace(t.job_id, std::move(t));
       }
     }
@@ -383,6 +385,19 @@ Status SqliteJobQueue::Release(const std::string& worker_id, const std::vector<s
 
 Result<Job> SqliteJobQueue::Get(const std::string& job_id) {
   return db_.Read<Job>([&](SqliteConnection& c) { return SelectJob(c, "id", job_id); });
+}
+
+Status SqliteJobQueue::Remove(const std::string& job_id) {
+  return db_.Write([&](SqliteConnection& c) -> Status {
+    auto st = Prepare(c, "DELETE FROM jobs WHERE id = ? AND state IN ('waiting', 'delayed')");
+    if (!st) return st.status();
+    CF_RETURN_IF_ERROR((*st)->Bind(1, job_id).Run());
+    if (c.Changes() > 0) return Status::Ok();
+    auto existing = SelectJob(c, "id", job_id);
+    if (!existing) return existing.status();
+    return FailedPrecondition(fmt::format("job {} is {}; only waiting or delayed jobs can be removed", job_id,
+                                          JobStateName(existing->state)));
+  });
 }
 
 Result<Job> SqliteJobQueue::RetryFailedJob(const std::string& job_id) {
@@ -531,7 +546,7 @@ Result<MaintenanceReport> SqliteJobQueue::RunMaintenance() {
     const TimePoint now = clock_.Now();
     CF_RETURN_IF_ERROR(PromoteDue(c, now, &rep.promoted));
 
-    auto expired = Prepare(c, "SELECT id, type, attempts, max_attempts FROM jobs"
+    auto expired = Prepare(c, "SELECT id, type, attempts, max_attempts, payload FROM jobs"
                               " WHERE state = 'active' AND lease_until < ?");
     if (!expired) return expired.status();
     (*expired)->Bind(1, ToUnixMillis(now));
@@ -544,6 +559,7 @@ Result<MaintenanceReport> SqliteJobQueue::RunMaintenance() {
       t.type = (*expired)->Text(1);
       t.attempts = static_cast<int>((*expired)->Int(2));
       t.max_attempts = static_cast<int>((*expired)->Int(3));
+      t.payload = (*expired)->Text(4);
       t.state = t.attempts >= t.max_attempts ? JobState::kFailed : JobState::kWaiting;
       t.run_at = now;
       t.error = DeadlineExceeded("lease expired: the worker stopped answering");

@@ -36,6 +36,7 @@ class SqliteJobQueue final : public JobQueue {
                                               const std::vector<JobResult>& results) override;
   Status Release(const std::string& worker_id, const std::vector<std::string>& job_ids) override;
   Result<Job> Get(const std::string& job_id) override;
+  Status Remove(const std::string& job_id) override;
   Result<Job> RetryFailedJob(const std::string& job_id) override;
   Result<std::vector<Job>> GetFailedJobs(int limit) override;
   Result<int64_t> ClearFailedJobs() override;

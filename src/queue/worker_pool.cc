@@ -66,15 +66,18 @@ void WorkerPool::Stop(Millis grace) {
     std::unique_lock lock(mu_);
     cv_.wait_until(lock, SteadyDeadline(grace),
                    [&] { return running_.empty() && done_.empty() && !flushing_ && !fetching_; });
-    for (auto& [id, stop] : running_) {
-      stop.request_stop();
-      unfinished.push_back(id);
-    }
+    for (auto& [id, stop] : running_) unfinished.push_back(id);
   }
   if (!unfinished.empty()) {
+    // Give the jobs back first, then ask their processors to stop: whatever a
+    // stopped processor returns then finds the lease gone and is dropped.
     spdlog::warn("worker pool: {} jobs still running after the grace period; giving them back", unfinished.size());
     if (Status s = queue_.Release(options_.worker_id, unfinished); !s.ok()) {
       spdlog::error("worker pool: releasing running jobs failed: {}", s.ToString());
+    }
+    std::lock_guard lock(mu_);
+    for (const auto& id : unfinished) {
+      if (auto it = running_.find(id); it != running_.end()) it->second.request_stop();
     }
   }
   for (auto& t : workers_) t.join();

@@ -160,5 +160,6 @@ Result<SqliteStatement*> SqliteConnection::Prepare(const std::string& sql) {
 }
 
 int64_t SqliteConnection::Changes() const { return sqlite3_changes64(db_); }
+int64_t SqliteConnection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
 }  // namespace cancelflow::store

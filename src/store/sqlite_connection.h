@@ -82,6 +82,7 @@ class SqliteConnection {
   Result<SqliteStatement*> Prepare(const std::string& sql);
 
   int64_t Changes() const;
+  int64_t LastInsertRowId() const;
   sqlite3* raw() { return db_; }
 
  private:

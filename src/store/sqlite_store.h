@@ -1,5 +1,11 @@
 // SqliteStore: the Store on an SqliteDatabase (the embedded default).
-// Thread-safe; see Store. Does not own the database.
+// Thread-safe; see Store. Does not own the database. Writes go through the
+// database's group commit; reads use its reader connections.
+//
+// The implementation is split by record: sqlite_store.cc (audit log),
+// sqlite_store_domain.cc (users, subscriptions, cancellation requests),
+// sqlite_store_workflows.cc, sqlite_store_notifications.cc (notifications,
+// emails, provider outcomes).
 #pragma once
 
 #include "store/sqlite_database.h"
@@ -15,6 +21,39 @@ class SqliteStore final : public Store {
   void AppendAudit(std::vector<AuditRecord> records) override;
   Status FlushAudit() override;
   Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) override;
+
+  Status CreateUser(const User& user) override;
+  Result<User> GetUser(const std::string& id) override;
+  Status CreateSubscription(const Subscription& sub) override;
+  Result<Subscription> GetSubscription(const std::string& id) override;
+  Result<Subscription> FindSubscriptionByExternalId(const std::string& provider,
+                                                    const std::string& external_id) override;
+  Status SetSubscriptionStatus(const std::string& id, const std::string& status, TimePoint at) override;
+
+  Status CreateCancellation(const CancellationRequest& request, const WorkflowInstance& workflow) override;
+  Result<CancellationRequest> GetCancellation(const std::string& id) override;
+  Result<CancellationRequest> FindActiveCancellation(const std::string& subscription_id) override;
+  Result<CancellationRequest> FindCancellationByIdempotencyKey(const std::string& user_id,
+                                                               const std::string& key) override;
+  Status UpdateCancellation(const CancellationRequest& request) override;
+
+  Status SaveWorkflow(const WorkflowInstance& instance) override;
+  Result<WorkflowInstance> GetWorkflow(const std::string& id) override;
+  Result<std::vector<WorkflowInstance>> ListUnfinishedWorkflows() override;
+  Result<WorkflowInstance> FindWorkflowAwaitingJob(const std::string& job_id) override;
+  Result<std::vector<WorkflowInstance>> FindWorkflowsWaitingFor(const std::string& wait_key) override;
+  Result<std::vector<WorkflowInstance>> DueWorkflows(TimePoint now, int limit) override;
+  Result<std::optional<TimePoint>> NextWorkflowWake() override;
+  Result<int64_t> PruneWorkflows(TimePoint finished_before) override;
+
+  Result<Notification> AddNotification(Notification n) override;
+  Result<std::vector<Notification>> ListNotifications(const std::string& user_id, int64_t after_seq,
+                                                      int limit) override;
+  Status AddEmail(const EmailMessage& email) override;
+
+  Status RecordProviderOutcome(const ProviderOutcome& outcome) override;
+  Result<ProviderMethodStats> GetProviderStats(const std::string& provider, const std::string& method,
+                                               int window) override;
 
  private:
   SqliteDatabase& db_;

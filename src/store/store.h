@@ -1,9 +1,8 @@
 // Store: the records of cancelflow behind one interface, so that callers are the
 // same on the embedded SQLite store and on PostgreSQL.
 //
-// This first part holds the audit log; the domain records (users, tokens,
-// subscriptions, cancellation requests, workflow instances, notifications,
-// webhook receipts) join it as their modules arrive. The schema is in
+// Errors: NotFound for a missing record, AlreadyExists for a duplicate key,
+// Unavailable when the database does not answer. The schema is in
 // migrations/ and documented in docs/STORAGE.md.
 //
 // Thread-safety: implementations are safe to call from any thread. Calls block
@@ -16,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "store/records.h"
 
 namespace cancelflow::store {
 
@@ -52,6 +52,47 @@ class Store {
   virtual void AppendAudit(std::vector<AuditRecord> records) = 0;
   virtual Status FlushAudit() = 0;
   virtual Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) = 0;
+
+  // Users and subscriptions.
+  virtual Status CreateUser(const User& user) = 0;
+  virtual Result<User> GetUser(const std::string& id) = 0;
+  virtual Status CreateSubscription(const Subscription& sub) = 0;
+  virtual Result<Subscription> GetSubscription(const std::string& id) = 0;
+  virtual Result<Subscription> FindSubscriptionByExternalId(const std::string& provider,
+                                                            const std::string& external_id) = 0;
+  virtual Status SetSubscriptionStatus(const std::string& id, const std::string& status, TimePoint at) = 0;
+
+  // Cancellation requests. CreateCancellation stores the request and its
+  // workflow instance in one transaction; AlreadyExists when the user's
+  // idempotency key is taken.
+  virtual Status CreateCancellation(const CancellationRequest& request, const WorkflowInstance& workflow) = 0;
+  virtual Result<CancellationRequest> GetCancellation(const std::string& id) = 0;
+  virtual Result<CancellationRequest> FindActiveCancellation(const std::string& subscription_id) = 0;
+  virtual Result<CancellationRequest> FindCancellationByIdempotencyKey(const std::string& user_id,
+                                                                       const std::string& key) = 0;
+  virtual Status UpdateCancellation(const CancellationRequest& request) = 0;
+
+  // Workflow instances.
+  virtual Status SaveWorkflow(const WorkflowInstance& instance) = 0;  // insert or replace
+  virtual Result<WorkflowInstance> GetWorkflow(const std::string& id) = 0;
+  virtual Result<std::vector<WorkflowInstance>> ListUnfinishedWorkflows() = 0;
+  virtual Result<WorkflowInstance> FindWorkflowAwaitingJob(const std::string& job_id) = 0;
+  virtual Result<std::vector<WorkflowInstance>> FindWorkflowsWaitingFor(const std::string& wait_key) = 0;
+  // Unfinished instances whose timer is due at `now`, and the earliest timer.
+  virtual Result<std::vector<WorkflowInstance>> DueWorkflows(TimePoint now, int limit) = 0;
+  virtual Result<std::optional<TimePoint>> NextWorkflowWake() = 0;
+  virtual Result<int64_t> PruneWorkflows(TimePoint finished_before) = 0;
+
+  // Notifications (the SSE history) and emails.
+  virtual Result<Notification> AddNotification(Notification n) = 0;  // assigns seq
+  virtual Result<std::vector<Notification>> ListNotifications(const std::string& user_id, int64_t after_seq,
+                                                              int limit) = 0;
+  virtual Status AddEmail(const EmailMessage& email) = 0;
+
+  // Provider analytics.
+  virtual Status RecordProviderOutcome(const ProviderOutcome& outcome) = 0;
+  virtual Result<ProviderMethodStats> GetProviderStats(const std::string& provider, const std::string& method,
+                                                       int window) = 0;  // the last `window` outcomes
 };
 
 }  // namespace cancelflow::store

@@ -395,6 +395,24 @@ TEST_F(SqliteJobQueueTest, ObserverHearsOnlyNewJobs) {
   EXPECT_EQ(recorder.ids, std::vector<std::string>{a.id});
 }
 
+TEST_F(SqliteJobQueueTest, RemoveDeletesOnlyUnstartedJobs) {
+  const Job delayed = Add(NewJob{.type = "t", .run_at = clock_.Now() + Millis(60'000)});
+  const Job active = Add("t");
+  Claim();
+  EXPECT_TRUE(queue_->Remove(delayed.id).ok());
+  EXPECT_EQ(queue_->Get(delayed.id).status().code(), Code::kNotFound);
+  EXPECT_EQ(queue_->Remove(active.id).code(), Code::kFailedPrecondition);
+  EXPECT_EQ(queue_->Remove("job_unknown").code(), Code::kNotFound);
+}
+
+TEST_F(SqliteJobQueueTest, TransitionsCarryThePayload) {
+  const Job ok = Add(NewJob{.type = "t", .payload = R"({"workflowId":"wf_1"})"});
+  const Job bad = Add(NewJob{.type = "t", .payload = R"({"workflowId":"wf_2"})"});
+  Claim();
+  EXPECT_EQ(Finish(ok.id, Status::Ok()).payload, R"({"workflowId":"wf_1"})");
+  EXPECT_EQ(Finish(bad.id, FailedPrecondition("x")).payload, R"({"workflowId":"wf_2"})");
+}
+
 TEST_F(SqliteJobQueueTest, HealthAnswers) { EXPECT_TRUE(queue_->Health().ok()); }
 
 }  // namespace

@@ -1,0 +1,529 @@
+#include "workflow/workflow_engine.h"
+
+#include <functional>
+#include <stdexcept>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/ids.h"
+
+namespace cancelflow::workflow {
+namespace {
+
+namespace json = boost::json;
+
+// Engine bookkeeping inside the context, next to the domain's fields.
+constexpr const char* kSteps = "_steps";        // step → {status, error?, data?}
+constexpr const char* kVisits = "_visits";      // step → times entered
+constexpr const char* kParallel = "_parallel";  // group → {pending: {branch: jobId}, succeeded: [], failed: []}
+
+Context ParseContext(const store::WorkflowInstance& w) {
+  json::error_code ec;
+  auto v = json::parse(w.context, ec);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.as_object());
+}
+
+json::object& Member(Context& ctx, const char* key) {
+  auto& v = ctx[key];
+  if (!v.is_object()) v = json::object{};
+  return v.as_object();
+}
+
+std::string_view ResultName(StepResult r) {
+  switch (r) {
+    case StepResult::kSucceeded: return "succeeded";
+    case StepResult::kFailed: return "failed";
+    case StepResult::kTimedOut: return "timed_out";
+  }
+  return "failed";
+}
+
+json::object ErrorJson(const Status& s) {
+  return {{"code", CodeName(s.code())}, {"class", ErrorClassName(s.error_class())}, {"message", s.message()}};
+}
+
+void AppendHistory(store::WorkflowInstance& w, json::object entry) {
+  json::error_code ec;
+  auto v = json::parse(w.history, ec);
+  json::array history = (!ec && v.is_array()) ? std::move(v.as_array()) : json::array{};
+  history.push_back(std::move(entry));
+  w.history = json::serialize(history);
+}
+
+// Marks the newest history entry of `step` finished.
+void FinishHistory(store::WorkflowInstance& w, const std::string& step, StepResult r, TimePoint now,
+                   const Status& error) {
+  json::error_code ec;
+  auto v = json::parse(w.history, ec);
+  if (ec || !v.is_array()) return;
+  auto& history = v.as_array();
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    auto& e = it->as_object();
+    if (e["step"] == step.c_str() && !e.contains("finishedAt")) {
+      e["finishedAt"] = FormatRfc3339(now);
+      e["status"] = ResultName(r);
+      if (!error.ok()) e["error"] = ErrorJson(error);
+      break;
+    }
+  }
+  w.history = json::serialize(history);
+}
+
+}  // namespace
+
+WorkflowEngine::WorkflowEngine(store::Store& store, queue::JobQueue& queue, events::EventBus& bus, Clock& clock,
+                               EngineOptions options)
+    : store_(store), queue_(queue), bus_(bus), clock_(clock), options_(options) {}
+
+WorkflowEngine::~WorkflowEngine() { Stop(); }
+
+void WorkflowEngine::Register(Definition def) {
+  if (std::string problem = def.Validate(); !problem.empty()) throw std::invalid_argument(problem);
+  const std::string name = def.name;
+  auto [it, _] = definitions_.insert_or_assign(name, std::move(def));
+  for (const Step& step : it->second.steps) {
+    if (step.kind != StepKind::kWaitEvent) continue;
+    const Step* s = &step;  // map nodes and their vectors are stable after registration
+    subscriptions_.push_back(bus_.Subscribe(step.event_type, [this, s](const events::Event& e) { OnWaitEvent(*s, e); }));
+  }
+}
+
+void WorkflowEngine::AddObserver(WorkflowObserver* observer) { observers_.push_back(observer); }
+
+const Definition* WorkflowEngine::Find(const std::string& name) const {
+  auto it = definitions_.find(name);
+  return it == definitions_.end() ? nullptr : &it->second;
+}
+
+std::mutex& WorkflowEngine::LockFor(const std::string& id) { return locks_[std::hash<std::string>{}(id) % locks_.size()]; }
+
+store::WorkflowInstance WorkflowEngine::Create(const std::string& definition, Context context,
+                                               std::optional<TimePoint> start_at) const {
+  const TimePoint now = clock_.Now();
+  store::WorkflowInstance w;
+  w.id = NewId("wf", now);
+  w.definition = definition;
+  w.status = "pending";
+  w.context = json::serialize(context);
+  w.created_at = now;
+  w.updated_at = now;
+  if (start_at && *start_at > now) w.wake_at = *start_at;
+  return w;
+}
+
+Result<store::WorkflowInstance> WorkflowEngine::Start(const std::string& definition, Context context,
+                                                      std::optional<TimePoint> start_at) {
+  if (Find(definition) == nullptr) return NotFound("workflow definition " + definition + " is not registered");
+  store::WorkflowInstance w = Create(definition, std::move(context), start_at);
+  CF_RETURN_IF_ERROR(store_.SaveWorkflow(w));
+  CF_RETURN_IF_ERROR(Launch(w.id));
+  return store_.GetWorkflow(w.id);
+}
+
+Status WorkflowEngine::Launch(const std::string& workflow_id) {
+  std::lock_guard lock(LockFor(workflow_id));
+  auto w = store_.GetWorkflow(workflow_id);
+  if (!w) return w.status();
+  const Definition* def = Find(w->definition);
+  if (def == nullptr) return FailedPrecondition("workflow definition " + w->definition + " is not registered");
+  if (w->status != "pending" || w->current_step) return Status::Ok();  // already launched
+  Publish("workflow.started", *w, {{"definition", w->definition}});
+  if (w->wake_at) {  // a later start: the timer enters the first step
+    {
+      std::lock_guard tl(timer_mu_);
+      wake_ = true;
+    }
+    timer_cv_.notify_all();
+    return Status::Ok();
+  }
+  return Enter(*w, *def, def->start);
+}
+
+void WorkflowEngine::Save(store::WorkflowInstance& w) {
+  w.updated_at = clock_.Now();
+  if (Status s = store_.SaveWorkflow(w); !s.ok()) {
+    // Raised to the caller through the Status of the operation that saved.
+    throw std::runtime_error("saving workflow " + w.id + ": " + s.ToString());
+  }
+}
+
+void WorkflowEngine::Publish(const std::string& type, const store::WorkflowInstance& w, json::object data) {
+  data["workflowId"] = w.id;
+  data["definition"] = w.definition;
+  data["progress"] = w.progress;
+  if (w.current_step) data["step"] = *w.current_step;
+  std::optional<std::string> user;
+  Context ctx = ParseContext(w);
+  if (auto* u = ctx.if_contains("userId"); u && u->is_string()) user = std::string(u->as_string());
+  bus_.Publish(type, w.id, std::move(data), std::move(user));
+}
+
+Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, const std::string& name,
+                             bool resume) try {
+  const Step* step = def.Find(name);
+  if (step == nullptr) return Internal(fmt::format("{}: no step {:?}", def.name, name));
+  const TimePoint now = clock_.Now();
+  Context ctx = ParseContext(w);
+  auto& visits = Member(ctx, kVisits);
+  int64_t visit = visits.contains(name) ? visits[name].to_number<int64_t>() : 0;
+  if (!resume || visit == 0) ++visit;
+  visits[name] = visit;
+
+  w.current_step = name;
+  w.status = "running";
+  w.awaiting_job.reset();
+  w.wait_key.reset();
+  w.wake_at.reset();
+  w.progress = std::max(w.progress, step->progress);
+  if (!resume) AppendHistory(w, {{"step", name}, {"startedAt", FormatRfc3339(now)}});
+
+  auto add_job = [&](const Step& job_step) -> Result<queue::Job> {
+    json::object payload = job_step.payload ? job_step.payload(ctx) : json::object{};
+    payload["workflowId"] = w.id;
+    payload["step"] = job_step.name;
+    queue::NewJob job{.type = job_step.job_type,
+                      .payload = json::serialize(payload),
+                      .priority = job_step.priority,
+                      .unique_key = fmt::format("{}:{}:{}", w.id, job_step.name, visit)};
+    if (job_step.max_attempts > 0) job.max_attempts = job_step.max_attempts;
+    return queue_.Add(job);
+  };
+
+  switch (step->kind) {
+    case StepKind::kCondition: {
+      const std::string next = step->choose(ctx);
+      Member(ctx, kSteps)[name] = {{"status", "succeeded"}, {"chose", next}};
+      FinishHistory(w, name, StepResult::kSucceeded, now, Status::Ok());
+      w.context = json::serialize(ctx);
+      return Enter(w, def, next);
+    }
+    case StepKind::kFinish:
+      w.context = json::serialize(ctx);
+      FinishHistory(w, name, StepResult::kSucceeded, now, Status::Ok());
+      return Finish(w, step->succeed ? "completed" : "failed", name);
+    case StepKind::kJob: {
+      auto job = add_job(*step);
+      if (!job) return job.status();
+      w.awaiting_job = job->id;
+      if (step->timeout > Millis(0)) w.wake_at = now + step->timeout;
+      w.context = json::serialize(ctx);
+      Save(w);
+      for (auto* o : observers_) o->OnStepStarted(w, *step);
+      // On resume the job may have finished while nobody listened.
+      if (job->state == queue::JobState::kCompleted) return CompleteStep(w, def, *step, {StepResult::kSucceeded});
+      if (job->state == queue::JobState::kFailed) {
+        return CompleteStep(w, def, *step, {StepResult::kFailed, Unavailable(job->last_error.value_or("failed"))});
+      }
+      return Status::Ok();
+    }
+    case StepKind::kWaitEvent: {
+      w.status = "waiting";
+      w.wait_key = step->wait_key(ctx);
+      const Millis timeout = step->wait_timeout ? step->wait_timeout(ctx) : step->timeout;
+      if (timeout > Millis(0)) w.wake_at = now + timeout;
+      w.context = json::serialize(ctx);
+      Save(w);
+      for (auto* o : observers_) o->OnStepStarted(w, *step);
+      break;
+    }
+    case StepKind::kParallel: {
+      json::object pending;
+      for (const std::string& b : step->branches) {
+        auto job = add_job(*def.Find(b));
+        if (!job) return job.status();
+        pending[b] = job->id;
+      }
+      Member(ctx, kParallel)[name] = {{"pending", pending}, {"succeeded", json::array{}}, {"failed", json::array{}}};
+      if (step->timeout > Millis(0)) w.wake_at = now + step->timeout;
+      w.context = json::serialize(ctx);
+      Save(w);
+      for (auto* o : observers_) o->OnStepStarted(w, *step);
+      break;
+    }
+  }
+  if (w.wake_at) {
+    {
+      std::lock_guard tl(timer_mu_);
+      wake_ = true;
+    }
+    timer_cv_.notify_all();
+  }
+  return Status::Ok();
+} catch (const std::runtime_error& e) {
+  return Unavailable(e.what());
+}
+
+Status WorkflowEngine::Finish(store::WorkflowInstance& w, const std::string& status, const std::string& why) try {
+  w.status = status;
+  w.finished_at = clock_.Now();
+  w.awaiting_job.reset();
+  w.wait_key.reset();
+  w.wake_at.reset();
+  if (status == "completed") w.progress = 100;
+  Save(w);
+  const std::string type = status == "completed"   ? "workflow.completed"
+                           : status == "timed_out" ? "workflow.timed_out"
+                                                   : "workflow.failed";
+  Publish(type, w, {{"status", status}, {"reason", why}});
+  for (auto* o : observers_) o->OnWorkflowFinished(w);
+  return Status::Ok();
+} catch (const std::runtime_error& e) {
+  return Unavailable(e.what());
+}
+
+Status WorkflowEngine::CompleteStep(store::WorkflowInstance& w, const Definition& def, const Step& step,
+                                    StepOutcome outcome) try {
+  const TimePoint now = clock_.Now();
+  Context ctx = ParseContext(w);
+  json::object record{{"status", ResultName(outcome.result)}};
+  if (!outcome.error.ok()) record["error"] = ErrorJson(outcome.error);
+  if (!outcome.data.empty()) record["data"] = outcome.data;
+  Member(ctx, kSteps)[step.name] = std::move(record);
+  w.context = json::serialize(ctx);
+  w.awaiting_job.reset();
+  w.wait_key.reset();
+  w.wake_at.reset();
+  FinishHistory(w, step.name, outcome.result, now, outcome.error);
+  Save(w);
+  json::object data{{"result", ResultName(outcome.result) == std::string_view("succeeded") ? "success" : "failure"},
+                    {"outcome", ResultName(outcome.result)}};
+  if (!outcome.error.ok()) data["error"] = ErrorJson(outcome.error);
+  Publish("workflow.step_completed", w, std::move(data));
+  for (auto* o : observers_) o->OnStepFinished(w, step, outcome);
+
+  switch (outcome.result) {
+    case StepResult::kSucceeded:
+      return step.next.empty() ? Finish(w, "completed", step.name) : Enter(w, def, step.next);
+    case StepResult::kFailed:
+      return step.on_failure.empty() ? Finish(w, "failed", outcome.error.message())
+                                     : Enter(w, def, step.on_failure);
+    case StepResult::kTimedOut:
+      return step.on_timeout.empty() ? Finish(w, "timed_out", step.name + " timed out")
+                                     : Enter(w, def, step.on_timeout);
+  }
+  return Status::Ok();
+} catch (const std::runtime_error& e) {
+  return Unavailable(e.what());
+}
+
+void WorkflowEngine::OnFinished(const queue::JobTransition& t) {
+  if (t.state != queue::JobState::kCompleted && t.state != queue::JobState::kFailed) return;  // retrying
+  json::error_code ec;
+  auto payload = json::parse(t.payload, ec);
+  if (ec || !payload.is_object()) return;
+  const auto* wf = payload.as_object().if_contains("workflowId");
+  const auto* step = payload.as_object().if_contains("step");
+  if (wf == nullptr || step == nullptr || !wf->is_string() || !step->is_string()) return;
+  StepOutcome outcome;
+  if (t.state == queue::JobState::kFailed) outcome = {StepResult::kFailed, t.error};
+  Status s = OnJobOutcome(std::string(wf->as_string()), std::string(step->as_string()), t.job_id, std::move(outcome));
+  if (!s.ok()) spdlog::error("workflow {}: handling job {} failed: {}", wf->as_string().c_str(), t.job_id, s.ToString());
+}
+
+Status WorkflowEngine::OnJobOutcome(const std::string& workflow_id, const std::string& step_name,
+                                    const std::string& job_id, StepOutcome outcome) {
+  std::lock_guard lock(LockFor(workflow_id));
+  auto w = store_.GetWorkflow(workflow_id);
+  if (!w) return w.status().code() == Code::kNotFound ? Status::Ok() : w.status();
+  if (w->finished() || !w->current_step) return Status::Ok();
+  const Definition* def = Find(w->definition);
+  if (def == nullptr) return FailedPrecondition("workflow definition " + w->definition + " is not registered");
+  return ApplyJobOutcome(*w, *def, step_name, job_id, std::move(outcome));
+}
+
+Status WorkflowEngine::ApplyJobOutcome(store::WorkflowInstance& instance, const Definition& definition,
+                                       const std::string& step_name, const std::string& job_id,
+                                       StepOutcome outcome) {
+  store::WorkflowInstance* w = &instance;
+  const Definition* def = &definition;
+  const Step* current = def->Find(*w->current_step);
+  if (current == nullptr) return Internal("unknown current step " + *w->current_step);
+
+  if (current->kind == StepKind::kJob) {
+    if (current->name != step_name || w->awaiting_job != job_id) return Status::Ok();  // stale
+    return CompleteStep(*w, *def, *current, std::move(outcome));
+  }
+  if (current->kind != StepKind::kParallel) return Status::Ok();
+
+  Context ctx = ParseContext(*w);
+  auto& group = Member(Member(ctx, kParallel), current->name.c_str());
+  auto& pending = Member(group, "pending");
+  if (!pending.contains(step_name) || pending[step_name] != job_id.c_str()) return Status::Ok();
+  pending.erase(step_name);
+  const bool ok = outcome.result == StepResult::kSucceeded;
+  auto& list = group[ok ? "succeeded" : "failed"];
+  if (!list.is_array()) list = json::array{};
+  list.as_array().emplace_back(step_name);
+  const size_t succeeded = group["succeeded"].as_array().size();
+  const size_t failed = group["failed"].is_array() ? group["failed"].as_array().size() : 0;
+  w->context = json::serialize(ctx);
+  if (current->any ? succeeded > 0 : (pending.empty() && failed == 0)) {
+    return CompleteStep(*w, *def, *current, {StepResult::kSucceeded});
+  }
+  if (current->any ? pending.empty() : failed > 0) {
+    Status why = ok ? Status(Code::kAborted, "parallel group " + current->name + " failed") : outcome.error;
+    return CompleteStep(*w, *def, *current, {StepResult::kFailed, std::move(why)});
+  }
+  try {
+    Save(*w);
+  } catch (const std::runtime_error& e) {
+    return Unavailable(e.what());
+  }
+  return Status::Ok();
+}
+
+void WorkflowEngine::OnWaitEvent(const Step& step, const events::Event& e) {
+  const std::string key = step.event_key(e);
+  if (key.empty()) return;
+  auto waiting = store_.FindWorkflowsWaitingFor(key);
+  if (!waiting) {
+    spdlog::error("workflow: looking up waiters for {} failed: {}", key, waiting.status().ToString());
+    return;
+  }
+  for (const auto& candidate : *waiting) {
+    std::lock_guard lock(LockFor(candidate.id));
+    auto w = store_.GetWorkflow(candidate.id);
+    if (!w || w->finished() || w->wait_key != key || w->current_step != step.name) continue;
+    const Definition* def = Find(w->definition);
+    if (def == nullptr) continue;
+    Status s = CompleteStep(*w, *def, step, {StepResult::kSucceeded, Status::Ok(), e.data});
+    if (!s.ok()) spdlog::error("workflow {}: {}", w->id, s.ToString());
+  }
+}
+
+Status WorkflowEngine::Abort(const std::string& workflow_id, const std::string& reason) {
+  std::lock_guard lock(LockFor(workflow_id));
+  auto w = store_.GetWorkflow(workflow_id);
+  if (!w) return w.status();
+  if (w->finished()) return FailedPrecondition("workflow " + workflow_id + " is already " + w->status);
+  if (w->awaiting_job) (void)queue_.Remove(*w->awaiting_job);  // if it has not started
+  return Finish(*w, "aborted", reason);
+}
+
+Status WorkflowEngine::ResumeAll() {
+  auto unfinished = store_.ListUnfinishedWorkflows();
+  if (!unfinished) return unfinished.status();
+  int resumed = 0;
+  for (const auto& w : *unfinished) {
+    if (Status s = ResumeOne(w.id); !s.ok()) {
+      spdlog::error("workflow {}: resume failed: {}", w.id, s.ToString());
+    } else {
+      ++resumed;
+    }
+  }
+  if (!unfinished->empty()) spdlog::info("resumed {} unfinished workflows", resumed);
+  return Status::Ok();
+}
+
+Status WorkflowEngine::ResumeOne(const std::string& workflow_id) {
+  std::lock_guard lock(LockFor(workflow_id));
+  auto w = store_.GetWorkflow(workflow_id);
+  if (!w) return w.status();
+  if (w->finished()) return Status::Ok();
+  const Definition* def = Find(w->definition);
+  if (def == nullptr) return FailedPrecondition("workflow definition " + w->definition + " is not registered");
+  if (!w->current_step) return w->wake_at ? Status::Ok() : Enter(*w, *def, def->start);
+  const Step* step = def->Find(*w->current_step);
+  if (step == nullptr) return Internal("unknown current step " + *w->current_step);
+  switch (step->kind) {
+    case StepKind::kJob:
+    case StepKind::kCondition:
+    case StepKind::kFinish:
+      // Re-entering finds the step's job by its unique key and handles a result that came meanwhile.
+      return Enter(*w, *def, step->name, /*resume=*/true);
+    case StepKind::kWaitEvent:
+      return w->wait_key ? Status::Ok() : Enter(*w, *def, step->name, true);
+    case StepKind::kParallel: {
+      Context ctx = ParseContext(*w);
+      auto& pending = Member(Member(Member(ctx, kParallel), step->name.c_str()), "pending");
+      std::vector<std::pair<std::string, std::string>> jobs;
+      for (const auto& [branch, id] : pending) jobs.emplace_back(branch, std::string(id.as_string()));
+      // Apply the results of branch jobs that finished while nobody listened.
+      for (const auto& [branch, id] : jobs) {
+        auto job = queue_.Get(id);
+        if (!job || (job->state != queue::JobState::kCompleted && job->state != queue::JobState::kFailed)) continue;
+        StepOutcome o;
+        if (job->state == queue::JobState::kFailed) o = {StepResult::kFailed, Unavailable(job->last_error.value_or(""))};
+        CF_RETURN_IF_ERROR(ApplyJobOutcome(*w, *def, branch, id, std::move(o)));
+        if (w->finished() || w->current_step != step->name) break;
+      }
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
+Status WorkflowEngine::FireTimer(const std::string& workflow_id) {
+  std::lock_guard lock(LockFor(workflow_id));
+  auto w = store_.GetWorkflow(workflow_id);
+  if (!w) return w.status();
+  if (w->finished() || !w->wake_at || *w->wake_at > clock_.Now()) return Status::Ok();
+  const Definition* def = Find(w->definition);
+  if (def == nullptr) return FailedPrecondition("workflow definition " + w->definition + " is not registered");
+  if (!w->current_step) {  // a scheduled start
+    w->wake_at.reset();
+    return Enter(*w, *def, def->start);
+  }
+  const Step* step = def->Find(*w->current_step);
+  if (step == nullptr) return Internal("unknown current step " + *w->current_step);
+  if (w->awaiting_job) (void)queue_.Remove(*w->awaiting_job);  // if it has not started
+  return CompleteStep(*w, *def, *step,
+                      {StepResult::kTimedOut, DeadlineExceeded(fmt::format("step {} timed out", step->name))});
+}
+
+void WorkflowEngine::RunDue() {
+  for (;;) {
+    auto due = store_.DueWorkflows(clock_.Now(), 256);
+    if (!due) {
+      spdlog::error("workflow timers: {}", due.status().ToString());
+      return;
+    }
+    for (const auto& w : *due) {
+      if (Status s = FireTimer(w.id); !s.ok()) spdlog::error("workflow {}: timer: {}", w.id, s.ToString());
+    }
+    if (due->size() < 256) return;
+  }
+}
+
+void WorkflowEngine::StartTimer() {
+  if (timer_.joinable()) return;
+  timer_ = std::thread([this] { TimerLoop(); });
+}
+
+void WorkflowEngine::Stop() {
+  {
+    std::lock_guard lock(timer_mu_);
+    stopping_ = true;
+  }
+  timer_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
+  subscriptions_.clear();
+}
+
+void WorkflowEngine::TimerLoop() {
+  TimePoint last_prune{};
+  std::unique_lock lock(timer_mu_);
+  while (!stopping_) {
+    wake_ = false;
+    lock.unlock();
+    RunDue();
+    const TimePoint now = clock_.Now();
+    if (now - last_prune > Millis(60'000)) {
+      last_prune = now;
+      if (auto pruned = store_.PruneWorkflows(now - options_.retention); pruned.ok() && *pruned > 0) {
+        spdlog::info("pruned {} finished workflows", *pruned);
+      }
+    }
+    Millis wait = options_.tick;
+    if (auto next = store_.NextWorkflowWake(); next.ok() && next->has_value()) {
+      wait = std::clamp(std::chrono::duration_cast<Millis>(**next - clock_.Now()), Millis(0), options_.tick);
+    }
+    lock.lock();
+    if (!wake_ && !stopping_) timer_cv_.wait_for(lock, wait, [&] { return wake_ || stopping_; });
+  }
+}
+
+}  // namespace cancelflow::workflow

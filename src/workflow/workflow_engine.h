@@ -1,0 +1,138 @@
+// WorkflowEngine: runs durable workflow instances (definition.h) on the job
+// queue, the event bus and the store.
+//
+// Durability: an instance is saved after every transition, before its event is
+// published (workflow.started, workflow.step_completed, workflow.completed,
+// workflow.failed, workflow.timed_out). Timers (step timeouts, waits, a start
+// at a later date) are the instance's `wake_at`, kept in the store and served by
+// one timer thread, so they survive restarts and can be a year long. Jobs are
+// enqueued with the unique key "<workflow>:<step>:<visit>", so entering a step
+// again after a crash finds the job already there. ResumeAll() on start picks
+// up every unfinished instance: a step whose job finished while the process was
+// down advances; a step whose job was never enqueued is entered again.
+//
+// The engine never polls for job results: the worker pool reports every job
+// outcome to OnFinished (the engine is a JobObserver), and the bus delivers
+// awaited events.
+//
+// Thread-safety: all methods may be called from any thread; transitions of one
+// instance are serialised by a lock striped over instance ids. Calls block on
+// the store; never call them on an I/O thread.
+//
+// Invariants:
+//  1. An unfinished instance is in exactly one step; awaiting_job / wait_key /
+//     wake_at describe what it waits for, and nothing else advances it.
+//  2. A result for anything else (an old job, a second event) is ignored.
+//  3. A finished instance never changes again.
+#pragma once
+
+#include <array>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "events/event_bus.h"
+#include "queue/job_observer.h"
+#include "queue/job_queue.h"
+#include "store/store.h"
+#include "workflow/definition.h"
+
+namespace cancelflow::workflow {
+
+enum class StepResult { kSucceeded, kFailed, kTimedOut };
+
+struct StepOutcome {
+  StepResult result = StepResult::kSucceeded;
+  Status error;                // kFailed: why
+  boost::json::object data;    // kWaitEvent: the event's data
+};
+
+// Domain hooks, called after the transition was saved, on the thread that made it.
+class WorkflowObserver {
+ public:
+  virtual ~WorkflowObserver() = default;
+  virtual void OnStepStarted(const store::WorkflowInstance& /*w*/, const Step& /*step*/) {}
+  virtual void OnStepFinished(const store::WorkflowInstance& /*w*/, const Step& /*step*/,
+                              const StepOutcome& /*outcome*/) {}
+  virtual void OnWorkflowFinished(const store::WorkflowInstance& /*w*/) {}
+};
+
+struct EngineOptions {
+  Millis tick{1000};                              // longest timer sleep
+  Millis retention{7LL * 24 * 3600 * 1000};       // finished instances are pruned after this
+};
+
+class WorkflowEngine final : public queue::JobObserver {
+ public:
+  WorkflowEngine(store::Store& store, queue::JobQueue& queue, events::EventBus& bus, Clock& clock,
+                 EngineOptions options = {});
+  ~WorkflowEngine() override;
+  WorkflowEngine(const WorkflowEngine&) = delete;
+  WorkflowEngine& operator=(const WorkflowEngine&) = delete;
+
+  // Before Start. An invalid definition is a programming error: std::invalid_argument.
+  void Register(Definition definition);
+  void AddObserver(WorkflowObserver* observer);
+
+  // A new instance record, not yet stored: callers that store it together with
+  // their own record (CreateCancellation) then call Launch.
+  store::WorkflowInstance Create(const std::string& definition, Context context,
+                                 std::optional<TimePoint> start_at = std::nullopt) const;
+  // Create, save and launch.
+  Result<store::WorkflowInstance> Start(const std::string& definition, Context context,
+                                        std::optional<TimePoint> start_at = std::nullopt);
+  // Enters the start step, or leaves the instance pending until its start time.
+  Status Launch(const std::string& workflow_id);
+  // Stops an unfinished instance; its unstarted job is removed from the queue.
+  Status Abort(const std::string& workflow_id, const std::string& reason);
+
+  Status ResumeAll();
+  // Fires every timer that is due now.
+  void RunDue();
+  void StartTimer();
+  void Stop();
+
+  void OnFinished(const queue::JobTransition& t) override;
+
+ private:
+  std::mutex& LockFor(const std::string& id);
+  const Definition* Find(const std::string& name) const;
+  // Moves the instance into `step` and saves it. Called with the instance lock.
+  Status Enter(store::WorkflowInstance& w, const Definition& def, const std::string& step, bool resume = false);
+  Status Finish(store::WorkflowInstance& w, const std::string& status, const std::string& why);
+  Status CompleteStep(store::WorkflowInstance& w, const Definition& def, const Step& step, StepOutcome outcome);
+  Status OnJobOutcome(const std::string& workflow_id, const std::string& step_name, const std::string& job_id,
+                      StepOutcome outcome);
+  // The same with the instance loaded and locked by the caller.
+  Status ApplyJobOutcome(store::WorkflowInstance& w, const Definition& def, const std::string& step_name,
+                         const std::string& job_id, StepOutcome outcome);
+  void OnWaitEvent(const Step& step, const events::Event& e);
+  Status ResumeOne(const std::string& workflow_id);
+  Status FireTimer(const std::string& workflow_id);
+  void TimerLoop();
+  void Save(store::WorkflowInstance& w);
+  void Publish(const std::string& type, const store::WorkflowInstance& w, boost::json::object data);
+
+  store::Store& store_;
+  queue::JobQueue& queue_;
+  events::EventBus& bus_;
+  Clock& clock_;
+  const EngineOptions options_;
+  std::map<std::string, Definition, std::less<>> definitions_;  // written before Start only
+  std::vector<WorkflowObserver*> observers_;                    // written before Start only
+  std::vector<events::EventBus::Subscription> subscriptions_;
+  std::array<std::mutex, 64> locks_;
+
+  std::mutex timer_mu_;
+  std::condition_variable timer_cv_;
+  bool stopping_ = false;  // guarded by timer_mu_
+  bool wake_ = false;      // guarded by timer_mu_
+  std::thread timer_;
+};
+
+}  // namespace cancelflow::workflow
