@@ -64,6 +64,9 @@ CREATE TABLE cancellation_requests (
 );
 CREATE INDEX cancellation_requests_user ON cancellation_requests(user_id, created_at DESC);
 CREATE INDEX cancellation_requests_subscription ON cancellation_requests(subscription_id);
+-- At most one active request per subscription, even when two arrive at once.
+CREATE UNIQUE INDEX cancellation_requests_active ON cancellation_requests(subscription_id)
+  WHERE status IN ('pending', 'scheduled', 'processing');
 CREATE UNIQUE INDEX cancellation_requests_idempotency
   ON cancellation_requests(user_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 

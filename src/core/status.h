@@ -49,6 +49,18 @@ class [[nodiscard]] Status {
 
   static Status Ok() { return {}; }
 
+  // A machine-readable reason for callers that must tell errors of one code
+  // apart (the API's "already_in_progress" vs "conflict"); empty by default.
+  Status& WithReason(std::string reason) & {
+    reason_ = std::move(reason);
+    return *this;
+  }
+  Status&& WithReason(std::string reason) && {
+    reason_ = std::move(reason);
+    return std::move(*this);
+  }
+  const std::string& reason() const { return reason_; }
+
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
@@ -62,6 +74,7 @@ class [[nodiscard]] Status {
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  std::string reason_;
 };
 
 inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }

@@ -36,6 +36,8 @@ class SqliteStore final : public Store {
   Result<CancellationRequest> FindCancellationByIdempotencyKey(const std::string& user_id,
                                                                const std::string& key) override;
   Status UpdateCancellation(const CancellationRequest& request) override;
+  Status SetConfirmationCode(const std::string& request_id, const std::string& code) override;
+  Status SetManualInstructions(const std::string& request_id, const std::string& instructions_json) override;
 
   Status SaveWorkflow(const WorkflowInstance& instance) override;
   Result<WorkflowInstance> GetWorkflow(const std::string& id) override;

@@ -199,11 +199,38 @@ Result<CancellationRequest> SqliteStore::FindCancellationByIdempotencyKey(const 
 Status SqliteStore::UpdateCancellation(const CancellationRequest& r) {
   return db_.Write([&](SqliteConnection& c) -> Status {
     CF_RETURN_IF_ERROR(Execute(c,
-                               std::string("INSERT OR REPLACE INTO cancellation_requests(") + kRequestColumns +
-                                   ") VALUES (" + Placeholders(kRequestColumnCount) + ")",
-                               [&](SqliteStatement& s) { BindRequest(s, r); }));
+                               "UPDATE cancellation_requests SET status = ?, method = ?, progress = ?,"
+                               " current_step = ?, attempts = ?, estimated_completion = ?, completed_at = ?,"
+                               " updated_at = ? WHERE id = ?",
+                               [&](SqliteStatement& s) {
+                                 s.Bind(1, r.status).Bind(2, r.method).Bind(3, int64_t{r.progress});
+                                 s.Bind(4, r.current_step).Bind(5, r.attempts);
+                                 s.Bind(6, OptionalMillis(r.estimated_completion));
+                                 s.Bind(7, OptionalMillis(r.completed_at)).Bind(8, ToUnixMillis(r.updated_at));
+                                 s.Bind(9, r.id);
+                               }));
+    if (c.Changes() == 0) return NotFound("cancellation request " + r.id + " not found");
     return Status::Ok();
   });
+}
+
+namespace {
+Status SetRequestColumn(SqliteDatabase& db, const char* column, const std::string& id, const std::string& value) {
+  return db.Write([&](SqliteConnection& c) -> Status {
+    CF_RETURN_IF_ERROR(Execute(c, std::string("UPDATE cancellation_requests SET ") + column + " = ? WHERE id = ?",
+                               [&](SqliteStatement& s) { s.Bind(1, value).Bind(2, id); }));
+    if (c.Changes() == 0) return NotFound("cancellation request " + id + " not found");
+    return Status::Ok();
+  });
+}
+}  // namespace
+
+Status SqliteStore::SetConfirmationCode(const std::string& request_id, const std::string& code) {
+  return SetRequestColumn(db_, "confirmation_code", request_id, code);
+}
+
+Status SqliteStore::SetManualInstructions(const std::string& request_id, const std::string& instructions_json) {
+  return SetRequestColumn(db_, "manual_instructions", request_id, instructions_json);
 }
 
 }  // namespace cancelflow::store

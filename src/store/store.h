@@ -70,7 +70,13 @@ class Store {
   virtual Result<CancellationRequest> FindActiveCancellation(const std::string& subscription_id) = 0;
   virtual Result<CancellationRequest> FindCancellationByIdempotencyKey(const std::string& user_id,
                                                                        const std::string& key) = 0;
+  // Writes the workflow-owned fields (status, method, progress, current_step,
+  // attempts, estimated_completion, completed_at, updated_at); the fields the
+  // job processors own are written only by the two setters below, so neither
+  // side overwrites the other.
   virtual Status UpdateCancellation(const CancellationRequest& request) = 0;
+  virtual Status SetConfirmationCode(const std::string& request_id, const std::string& code) = 0;
+  virtual Status SetManualInstructions(const std::string& request_id, const std::string& instructions_json) = 0;
 
   // Workflow instances.
   virtual Status SaveWorkflow(const WorkflowInstance& instance) = 0;  // insert or replace

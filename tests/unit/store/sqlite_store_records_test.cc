@@ -78,11 +78,12 @@ TEST_F(RecordsTest, CancellationAndWorkflowAreCreatedTogether) {
   EXPECT_EQ(store_->GetWorkflow("wf_req_2").status().code(), Code::kNotFound);
 
   auto r = *store_->GetCancellation("req_1");
+  ASSERT_TRUE(store_->SetConfirmationCode("req_1", "C-1").ok());
   r.status = "completed";
-  r.confirmation_code = "C-1";
   r.completed_at = kT0 + Millis(10);
-  ASSERT_TRUE(store_->UpdateCancellation(r).ok());
+  ASSERT_TRUE(store_->UpdateCancellation(r).ok());  // does not overwrite the processor's field
   EXPECT_EQ(store_->GetCancellation("req_1")->confirmation_code, "C-1");
+  EXPECT_EQ(store_->GetCancellation("req_1")->status, "completed");
   EXPECT_EQ(store_->FindActiveCancellation("sub_1").status().code(), Code::kNotFound);
 }
 

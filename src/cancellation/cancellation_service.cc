@@ -1,0 +1,367 @@
+#include "cancellation/cancellation_service.h"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cancellation/full_process.h"
+#include "core/ids.h"
+#include "queue/job.h"
+
+namespace cancelflow::cancellation {
+namespace {
+
+namespace json = boost::json;
+
+bool OneOf(const std::string& v, std::initializer_list<const char*> options) {
+  return std::any_of(options.begin(), options.end(), [&](const char* o) { return v == o; });
+}
+
+json::object ErrorOf(const Status& s) {
+  std::string code(CodeName(s.code()));
+  std::transform(code.begin(), code.end(), code.begin(), [](unsigned char c) { return std::tolower(c); });
+  return {{"code", code}, {"class", ErrorClassName(s.error_class())}, {"message", s.message()}};
+}
+
+std::string StepMessage(const std::string& step, const std::string& provider) {
+  if (step == "validate") return "Checking your request";
+  if (step == "api") return fmt::format("Asking {} to cancel through its API", provider);
+  if (step == "webhook") return fmt::format("Sending the cancellation request to {}", provider);
+  if (step == "await_confirmation") return fmt::format("Waiting for {} to confirm", provider);
+  if (step == "manual") return "Preparing step-by-step instructions";
+  return "";
+}
+
+}  // namespace
+
+CancellationService::CancellationService(store::Store& store, workflow::WorkflowEngine& engine,
+                                         queue::JobQueue& queue, events::EventBus& bus,
+                                         const ProviderRegistry& providers, Notifier& notifier, Clock& clock)
+    : store_(store), engine_(engine), queue_(queue), bus_(bus), providers_(providers), notifier_(notifier),
+      clock_(clock) {}
+
+TimePoint CancellationService::EstimateCompletion(const std::string& provider, const std::string& method,
+                                                  TimePoint start) {
+  Millis estimate = method == "api" ? Millis(2000) : method == "webhook" ? Millis(30'000) : Millis(1000);
+  if (const ProviderConfig* p = providers_.Find(provider); p && method == "webhook" && p->webhook) {
+    estimate = p->webhook->confirmation_timeout / 2;
+  }
+  if (auto stats = store_.GetProviderStats(provider, method, 100); stats.ok() && stats->median_duration_ms > 0) {
+    estimate = Millis(stats->median_duration_ms);
+  }
+  return start + estimate;
+}
+
+Result<InitiateResult> CancellationService::Replay(const store::CancellationRequest& existing,
+                                                   const std::string& fingerprint) {
+  if (existing.request_hash != fingerprint) {
+    return FailedPrecondition("Idempotency-Key was already used with a different request")
+        .WithReason("idempotency_mismatch");
+  }
+  return InitiateResult{existing.id, existing.workflow_id, existing.scheduled_for ? "scheduled" : "pending",
+                        existing.estimated_completion.value_or(existing.created_at)};
+}
+
+Result<InitiateResult> CancellationService::InitiateCancellation(const std::string& user_id,
+                                                                 const InitiateRequest& in,
+                                                                 const std::optional<std::string>& key) {
+  const TimePoint now = clock_.Now();
+  if (!OneOf(in.priority, {"low", "normal", "high", "urgent"})) {
+    return InvalidArgument("priority: must be low, normal, high or urgent").WithReason("priority");
+  }
+  if (!OneOf(in.preferred_method, {"auto", "api", "webhook", "manual"})) {
+    return InvalidArgument("preferredMethod: must be auto, api, webhook or manual").WithReason("preferredMethod");
+  }
+  if (in.schedule_for && *in.schedule_for <= now) {
+    return InvalidArgument("scheduleFor: must be in the future").WithReason("scheduleFor");
+  }
+  const std::string fingerprint = json::serialize(json::array{
+      in.subscription_id, in.priority, in.preferred_method, in.notify_realtime, in.notify_email,
+      in.schedule_for ? ToUnixMillis(*in.schedule_for) : 0, in.reason.value_or("")});
+  if (key) {
+    if (auto existing = store_.FindCancellationByIdempotencyKey(user_id, *key); existing.ok()) {
+      return Replay(*existing, fingerprint);
+    }
+  }
+  auto sub = store_.GetSubscription(in.subscription_id);
+  if (!sub || sub->user_id != user_id) {
+    if (!sub && sub.status().code() != Code::kNotFound) return sub.status();
+    return NotFound(fmt::format("subscription {} not found", in.subscription_id)).WithReason("subscriptionId");
+  }
+  if (sub->status == "cancelled") {
+    return Status(Code::kAborted, fmt::format("subscription {} is already cancelled", sub->id)).WithReason("conflict");
+  }
+  if (auto active = store_.FindActiveCancellation(sub->id); active.ok()) {
+    return AlreadyExists(fmt::format("subscription {} has an active cancellation request {}", sub->id, active->id))
+        .WithReason("already_in_progress");
+  }
+  const ProviderConfig* provider = providers_.Find(sub->provider);
+  if (provider == nullptr) {
+    return FailedPrecondition(fmt::format("provider {} is not configured", sub->provider)).WithReason("provider");
+  }
+
+  store::CancellationRequest r;
+  r.id = NewId("req", now);
+  r.user_id = user_id;
+  r.subscription_id = sub->id;
+  r.status = in.schedule_for ? "scheduled" : "pending";
+  r.priority = in.priority;
+  r.preferred_method = in.preferred_method;
+  r.notify_realtime = in.notify_realtime;
+  r.notify_email = in.notify_email;
+  r.reason = in.reason;
+  r.scheduled_for = in.schedule_for;
+  r.idempotency_key = key;
+  r.request_hash = fingerprint;
+  r.created_at = r.updated_at = now;
+  const bool has_api = provider->api.has_value();
+  const bool has_webhook = provider->webhook.has_value() && !provider->webhook->url.empty();
+  const std::string first = in.preferred_method == "manual" ? "manual"
+                            : (in.preferred_method != "webhook" && has_api) ? "api"
+                            : has_webhook                                  ? "webhook"
+                                                                           : "manual";
+  r.estimated_completion = EstimateCompletion(provider->name, first, in.schedule_for.value_or(now));
+  workflow::Context ctx{
+      {"requestId", r.id},
+      {"userId", user_id},
+      {"subscriptionId", sub->id},
+      {"provider", provider->name},
+      {"preferredMethod", in.preferred_method},
+      {"priority", in.priority},
+      {"hasApi", has_api},
+      {"hasWebhook", has_webhook},
+      {"confirmationTimeoutMs", has_webhook ? provider->webhook->confirmation_timeout.count() : 0},
+  };
+  store::WorkflowInstance w = engine_.Create(kFullProcess, std::move(ctx), in.schedule_for);
+  r.workflow_id = w.id;
+  if (Status s = store_.CreateCancellation(r, w); !s.ok()) {
+    if (s.code() != Code::kAlreadyExists) return s;
+    // Lost a race: the same idempotency key, or another request for the subscription.
+    if (key) {
+      if (auto existing = store_.FindCancellationByIdempotencyKey(user_id, *key); existing.ok()) {
+        return Replay(*existing, fingerprint);
+      }
+    }
+    return AlreadyExists(fmt::format("subscription {} has an active cancellation request", sub->id))
+        .WithReason("already_in_progress");
+  }
+  Emit("cancellation.requested", r, {{"provider", provider->name}, {"preferredMethod", in.preferred_method}});
+  if (r.scheduled_for) Emit("cancellation.scheduled", r, {{"scheduledFor", FormatRfc3339(*r.scheduled_for)}});
+  if (Status s = engine_.Launch(w.id); !s.ok()) {
+    // The instance is stored; the engine resumes it on the next start.
+    spdlog::error("cancellation {}: launching its workflow failed: {}", r.id, s.ToString());
+  }
+  return InitiateResult{r.id, w.id, r.status, *r.estimated_completion};
+}
+
+Result<store::CancellationRequest> CancellationService::Abort(const std::string& user_id,
+                                                              const std::string& request_id) {
+  auto r = store_.GetCancellation(request_id);
+  if (!r || r->user_id != user_id) return NotFound(fmt::format("cancellation request {} not found", request_id));
+  if (!r->active() || r->current_step == "await_confirmation") {
+    return Status(Code::kAborted, fmt::format("cancellation request {} is {} and can no longer be aborted", r->id,
+                                              r->current_step == "await_confirmation" ? "accepted by the provider"
+                                                                                      : r->status))
+        .WithReason("conflict");
+  }
+  if (Status s = engine_.Abort(r->workflow_id, "aborted by the user"); !s.ok() && s.code() != Code::kFailedPrecondition) {
+    return s;
+  }
+  auto fresh = store_.GetCancellation(request_id);
+  if (!fresh) return fresh.status();
+  fresh->status = "aborted";
+  Save(*fresh);
+  Emit("cancellation.aborted", *fresh);
+  return *fresh;
+}
+
+Result<store::CancellationRequest> CancellationService::ConfirmManual(const std::string& user_id,
+                                                                      const std::string& request_id,
+                                                                      const std::optional<std::string>& code) {
+  auto r = store_.GetCancellation(request_id);
+  if (!r || r->user_id != user_id) return NotFound(fmt::format("cancellation request {} not found", request_id));
+  if (r->status != "manual_required") {
+    return Status(Code::kAborted, fmt::format("cancellation request {} is {}, not manual_required", r->id, r->status))
+        .WithReason("conflict");
+  }
+  r->status = "completed";
+  r->progress = 100;
+  r->completed_at = clock_.Now();
+  if (code) {
+    r->confirmation_code = code;
+    (void)store_.SetConfirmationCode(r->id, *code);
+  }
+  Save(*r);
+  (void)store_.SetSubscriptionStatus(r->subscription_id, "cancelled", clock_.Now());
+  Emit("cancellation.completed", *r, {{"method", "manual"}});
+  if (r->notify_realtime) {
+    (void)notifier_.Send(r->user_id, "cancellation.completed", "Subscription cancelled",
+                         "You confirmed that the manual cancellation is done.", r->priority,
+                         {{"requestId", r->id}, {"status", r->status}, {"progress", 100}, {"step", "manual"}});
+  }
+  return *r;
+}
+
+Result<store::CancellationRequest> CancellationService::RequestOf(const store::WorkflowInstance& w) {
+  json::error_code ec;
+  auto ctx = json::parse(w.context, ec);
+  if (ec || !ctx.is_object() || !ctx.as_object().contains("requestId")) {
+    return NotFound("workflow " + w.id + " has no request");
+  }
+  return store_.GetCancellation(std::string(ctx.as_object().at("requestId").as_string()));
+}
+
+void CancellationService::Save(store::CancellationRequest& r) {
+  r.updated_at = clock_.Now();
+  if (Status s = store_.UpdateCancellation(r); !s.ok()) {
+    spdlog::error("cancellation {}: saving failed: {}", r.id, s.ToString());
+  }
+}
+
+void CancellationService::Emit(const std::string& type, const store::CancellationRequest& r,
+                               json::object data) {
+  data["requestId"] = r.id;
+  data["subscriptionId"] = r.subscription_id;
+  data["status"] = r.status;
+  data["progress"] = r.progress;
+  if (r.current_step) data["step"] = *r.current_step;
+  if (r.method) data["method"] = *r.method;
+  bus_.Publish(type, r.id, std::move(data), r.user_id);
+}
+
+void CancellationService::Progress(store::CancellationRequest& r, const std::string& message) {
+  Emit("cancellation.progress", r, {{"message", message}});
+  if (!r.notify_realtime || message.empty()) return;
+  auto sent = notifier_.Send(r.user_id, "cancellation.progress", "Cancellation in progress", message, r.priority,
+                             {{"requestId", r.id},
+                              {"status", r.status},
+                              {"progress", r.progress},
+                              {"step", r.current_step.value_or("")}});
+  if (!sent) spdlog::error("cancellation {}: notification failed: {}", r.id, sent.status().ToString());
+}
+
+void CancellationService::Track(const store::CancellationRequest& r, const std::string& method,
+                                const std::string& outcome) {
+  auto sub = store_.GetSubscription(r.subscription_id);
+  if (!sub) return;
+  json::error_code ec;
+  auto attempts = json::parse(r.attempts, ec);
+  int64_t duration = 0;
+  if (!ec && attempts.is_array() && !attempts.as_array().empty()) {
+    const auto& last = attempts.as_array().back().as_object();
+    if (last.contains("startedMs") && last.contains("finishedMs")) {
+      duration = last.at("finishedMs").as_int64() - last.at("startedMs").as_int64();
+    }
+  }
+  auto job = queue_.Add({.type = "analytics.track",
+                         .payload = json::serialize(json::object{{"provider", sub->provider},
+                                                                 {"method", method},
+                                                                 {"outcome", outcome},
+                                                                 {"durationMs", duration},
+                                                                 {"requestId", r.id}}),
+                         .priority = queue::kPriorityLow});
+  if (!job) spdlog::error("cancellation {}: analytics job: {}", r.id, job.status().ToString());
+}
+
+void CancellationService::CloseAttempt(store::CancellationRequest& r, const workflow::StepOutcome& outcome) {
+  json::error_code ec;
+  auto v = json::parse(r.attempts, ec);
+  if (ec || !v.is_array() || v.as_array().empty()) return;
+  auto& last = v.as_array().back().as_object();
+  if (last.contains("finishedAt")) return;
+  const TimePoint now = clock_.Now();
+  last["finishedAt"] = FormatRfc3339(now);
+  last["finishedMs"] = ToUnixMillis(now);
+  last["outcome"] = outcome.result == workflow::StepResult::kSucceeded ? "succeeded"
+                    : outcome.result == workflow::StepResult::kTimedOut ? "timed_out"
+                                                                         : "failed";
+  if (!outcome.error.ok()) last["error"] = ErrorOf(outcome.error);
+  r.attempts = json::serialize(v);
+}
+
+void CancellationService::OnStepStarted(const store::WorkflowInstance& w, const workflow::Step& step) {
+  if (w.definition != kFullProcess) return;
+  auto r = RequestOf(w);
+  if (!r || !r->active()) return;
+  r->current_step = step.name;
+  r->progress = std::max(r->progress, w.progress);
+  const bool starting = r->status != "processing";
+  r->status = "processing";
+  if (step.name == "api" || step.name == "webhook" || step.name == "manual") {
+    r->method = step.name;
+    json::error_code ec;
+    auto v = json::parse(r->attempts, ec);
+    json::array attempts = (!ec && v.is_array()) ? v.as_array() : json::array{};
+    const TimePoint now = clock_.Now();
+    attempts.push_back({{"method", step.name}, {"startedAt", FormatRfc3339(now)}, {"startedMs", ToUnixMillis(now)}});
+    r->attempts = json::serialize(attempts);
+  }
+  Save(*r);
+  if (starting) Emit("cancellation.processing", *r);
+  auto sub = store_.GetSubscription(r->subscription_id);
+  const ProviderConfig* p = sub ? providers_.Find(sub->provider) : nullptr;
+  Progress(*r, StepMessage(step.name, p != nullptr ? p->display_name : "the provider"));
+}
+
+void CancellationService::OnStepFinished(const store::WorkflowInstance& w, const workflow::Step& step,
+                                         const workflow::StepOutcome& outcome) {
+  if (w.definition != kFullProcess) return;
+  auto r = RequestOf(w);
+  if (!r || !r->active()) return;
+  const bool ok = outcome.result == workflow::StepResult::kSucceeded;
+  if (step.name == "api" || step.name == "webhook" || step.name == "await_confirmation") {
+    const bool rejected = step.name == "await_confirmation" && ok && outcome.data.contains("type") &&
+                          outcome.data.at("type") == "cancellation.rejected";
+    workflow::StepOutcome recorded = outcome;
+    if (rejected) recorded = {workflow::StepResult::kFailed, InvalidArgument("the provider rejected the cancellation")};
+    // A webhook that was sent stays open until its confirmation (or timeout).
+    if (step.name != "webhook" || !ok) CloseAttempt(*r, recorded);
+    if (step.name != "webhook" || !ok) {
+      Track(*r, step.name == "api" ? "api" : "webhook",
+            recorded.result == workflow::StepResult::kSucceeded ? "succeeded"
+            : recorded.result == workflow::StepResult::kTimedOut ? "timed_out"
+                                                                 : "failed");
+    }
+    if ((step.name == "api" || step.name == "await_confirmation") && ok && !rejected) {
+      if (const auto* code = outcome.data.if_contains("confirmationCode"); code && code->is_string()) {
+        r->confirmation_code = std::string(code->as_string());
+        (void)store_.SetConfirmationCode(r->id, *r->confirmation_code);
+      }
+      r->status = "completed";
+      r->progress = 100;
+      r->completed_at = clock_.Now();
+      Save(*r);
+      (void)store_.SetSubscriptionStatus(r->subscription_id, "cancelled", clock_.Now());
+      Emit("cancellation.completed", *r);
+      return;
+    }
+    Save(*r);
+    return;
+  }
+  if (step.name == "manual" && ok) {
+    CloseAttempt(*r, outcome);
+    r->status = "manual_required";
+    r->progress = 100;
+    Save(*r);
+    Emit("cancellation.manual_required", *r);
+    return;
+  }
+  if (step.name == "validate" && !ok) {
+    r->status = "failed";
+    Save(*r);
+    Emit("cancellation.failed", *r, {{"error", ErrorOf(outcome.error)}});
+  }
+}
+
+void CancellationService::OnWorkflowFinished(const store::WorkflowInstance& w) {
+  if (w.definition != kFullProcess || w.status == "completed" || w.status == "aborted") return;
+  auto r = RequestOf(w);
+  if (!r || !r->active()) return;
+  r->status = "failed";
+  Save(*r);
+  Emit("cancellation.failed", *r, {{"reason", w.status}});
+}
+
+}  // namespace cancelflow::cancellation

@@ -1,0 +1,84 @@
+// CancellationService: the domain entry points (the seed's
+// initiateCancellation, abort, confirm) and the bridge from workflow
+// transitions to what users see: the request's status, progress and attempts,
+// cancellation.* events, and progress notifications.
+//
+// User errors fail at once with a clear code and enqueue nothing:
+// NotFound (unknown subscription, or another user's), AlreadyExists with reason
+// "already_in_progress" (an active request exists), Aborted with reason
+// "conflict" (already cancelled), InvalidArgument (scheduleFor in the past, bad
+// priority or method), FailedPrecondition with reason "idempotency_mismatch"
+// (a key reused with another body).
+//
+// Thread-safe: requests are independent; transitions of one request arrive
+// serialised by the workflow engine.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cancellation/notifier.h"
+#include "cancellation/provider_config.h"
+#include "events/event_bus.h"
+#include "store/store.h"
+#include "workflow/workflow_engine.h"
+
+namespace cancelflow::cancellation {
+
+struct InitiateRequest {
+  std::string subscription_id;
+  std::string priority = "normal";          // low | normal | high | urgent
+  std::string preferred_method = "auto";    // auto | api | webhook | manual
+  bool notify_realtime = true;
+  bool notify_email = false;
+  std::optional<TimePoint> schedule_for;
+  std::optional<std::string> reason;
+};
+
+struct InitiateResult {
+  std::string request_id;
+  std::string workflow_id;
+  std::string status;  // pending | scheduled
+  TimePoint estimated_completion;
+};
+
+class CancellationService final : public workflow::WorkflowObserver {
+ public:
+  CancellationService(store::Store& store, workflow::WorkflowEngine& engine, queue::JobQueue& queue,
+                      events::EventBus& bus, const ProviderRegistry& providers, Notifier& notifier, Clock& clock);
+
+  Result<InitiateResult> InitiateCancellation(const std::string& user_id, const InitiateRequest& request,
+                                              const std::optional<std::string>& idempotency_key = std::nullopt);
+  // While scheduled, pending, or processing before a provider accepted it.
+  Result<store::CancellationRequest> Abort(const std::string& user_id, const std::string& request_id);
+  // The user did the manual steps: manual_required → completed.
+  Result<store::CancellationRequest> ConfirmManual(const std::string& user_id, const std::string& request_id,
+                                                   const std::optional<std::string>& confirmation_code);
+
+  // When a cancellation by `method` with this provider is expected to be done.
+  TimePoint EstimateCompletion(const std::string& provider, const std::string& method, TimePoint start);
+
+  void OnStepStarted(const store::WorkflowInstance& w, const workflow::Step& step) override;
+  void OnStepFinished(const store::WorkflowInstance& w, const workflow::Step& step,
+                      const workflow::StepOutcome& outcome) override;
+  void OnWorkflowFinished(const store::WorkflowInstance& w) override;
+
+ private:
+  Result<InitiateResult> Replay(const store::CancellationRequest& existing, const std::string& fingerprint);
+  Result<store::CancellationRequest> RequestOf(const store::WorkflowInstance& w);
+  void CloseAttempt(store::CancellationRequest& r, const workflow::StepOutcome& outcome);
+  void Track(const store::CancellationRequest& r, const std::string& method, const std::string& outcome);
+  void Save(store::CancellationRequest& r);
+  void Emit(const std::string& type, const store::CancellationRequest& r, boost::json::object data = {});
+  void Progress(store::CancellationRequest& r, const std::string& message);
+
+  store::Store& store_;
+  workflow::WorkflowEngine& engine_;
+  queue::JobQueue& queue_;
+  events::EventBus& bus_;
+  const ProviderRegistry& providers_;
+  Notifier& notifier_;
+  Clock& clock_;
+};
+
+}  // namespace cancelflow::cancellation

@@ -1,0 +1,41 @@
+#include "cancellation/notifier.h"
+
+#include <boost/json.hpp>
+
+#include "core/ids.h"
+
+namespace cancelflow::cancellation {
+
+Result<store::Notification> Notifier::Send(const std::string& user_id, const std::string& type,
+                                           const std::string& title, const std::string& message,
+                                           const std::string& priority, boost::json::object data) {
+  store::Notification n;
+  n.id = NewId("ntf", clock_.Now());
+  n.user_id = user_id;
+  n.type = type;
+  n.title = title;
+  n.message = message;
+  n.priority = priority;
+  n.data = boost::json::serialize(data);
+  n.created_at = clock_.Now();
+  auto stored = store_.AddNotification(std::move(n));
+  if (!stored) return stored.status();
+  boost::json::object event = ToJson(*stored);
+  event["seq"] = stored->seq;
+  bus_.Publish("notification.sent", stored->id, std::move(event), user_id);
+  return stored;
+}
+
+boost::json::object Notifier::ToJson(const store::Notification& n) {
+  boost::system::error_code ec;
+  auto data = boost::json::parse(n.data, ec);
+  return {{"id", n.id},
+          {"type", n.type},
+          {"title", n.title},
+          {"message", n.message},
+          {"priority", n.priority},
+          {"data", ec ? boost::json::value(boost::json::object{}) : data},
+          {"createdAt", FormatRfc3339(n.created_at)}};
+}
+
+}  // namespace cancelflow::cancellation
