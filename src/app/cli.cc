@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 
 #include "app/runtime.h"
+#include "app/service.h"
+#include "demo/mock_provider.h"
 #include "core/log.h"
 #include "queue/job_json.h"
 #include "queue/worker_pool.h"
@@ -72,7 +74,7 @@ std::unique_ptr<Runtime> OpenRuntime(const Overrides& o, int& exit_code) {
   return std::move(*rt);
 }
 
-int Serve(const Overrides& o) {
+int Serve(const Overrides& o, bool demo) {
   // Block the shutdown signals before any thread starts, so every thread
   // inherits the mask and only sigwait below receives them.
   sigset_t signals;
@@ -85,18 +87,19 @@ int Serve(const Overrides& o) {
   auto rt = OpenRuntime(o, code);
   if (!rt) return code;
   const Config& cfg = rt->config();
-  queue::WorkerPool pool(rt->queue(), rt->clock(),
-                         {.concurrency = cfg.worker_concurrency, .idle_wait = cfg.job_processing_interval},
-                         &rt->job_events());
-  pool.Start();
-  spdlog::info("cancelflow {} serving: store {}, {} workers ({})", CANCELFLOW_VERSION, cfg.database.path,
-               cfg.worker_concurrency, pool.worker_id());
+  auto service = Service::Start(*rt, {.demo = demo});
+  if (!service) {
+    std::cerr << "cancelflow: " << service.status().message() << "\n";
+    return service.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  spdlog::info("cancelflow {} serving on http://{}:{} (store {}, {} workers)", CANCELFLOW_VERSION, cfg.host,
+               (*service)->http_port(), cfg.database.path, cfg.worker_concurrency);
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("received {}; draining workers (up to {} s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                kShutdownGrace.count() / 1000);
-  pool.Stop(kShutdownGrace);
+  (*service)->Stop(kShutdownGrace);
   spdlog::info("stopped");
   return 0;
 }
@@ -163,6 +166,37 @@ int JobsPauseOrResume(const Overrides& o, const std::string& type, bool pause) {
   return 0;
 }
 
+int RunMockProvider(const std::string& addr, const std::string& callback, const std::string& secret, int delay_ms) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto config = LoadConfig([&](std::string_view name) -> std::optional<std::string> {
+    if (name == "CANCELFLOW_ADDR") return addr;
+    return std::nullopt;
+  });
+  if (!config) {
+    std::cerr << "cancelflow: " << config.status().message() << "\n";
+    return kExitUsage;
+  }
+  ConfigureLogging(Environment::kDevelopment);
+  auto mock = demo::MockProvider::Start({.host = config->host,
+                                         .port = config->port,
+                                         .callback_base_url = callback,
+                                         .webhook_secret = secret,
+                                         .confirm_delay = Millis(delay_ms)});
+  if (!mock) {
+    std::cerr << "cancelflow: " << mock.status().message() << "\n";
+    return kExitFailure;
+  }
+  std::cout << "mock provider listening on " << (*mock)->base_url() << std::endl;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  (*mock)->Stop();
+  return 0;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -178,7 +212,20 @@ int RunCli(int argc, char** argv) {
   AddStoreFlags(serve, o);
   AddFlag(serve, o, "--worker-concurrency", "WORKER_CONCURRENCY", "jobs processed at once");
   AddFlag(serve, o, "--job-processing-interval", "JOB_PROCESSING_INTERVAL", "idle tick of the workers, ms");
+  bool demo = false;
+  serve->add_flag("--demo", demo, "run the demo providers in-process (see API.md, \"The demo providers\")");
+  AddFlag(serve, o, "--providers-file", "PROVIDERS_FILE", "providers configuration (JSON)");
   serve->footer(ServeFooter());
+
+  std::string mock_addr = "127.0.0.1:4010", mock_callback, mock_secret = demo::kDemoWebhookSecret;
+  int mock_delay_ms = 1000;
+  auto* mock = app.add_subcommand("mock-provider", "Run the demo providers as a standalone HTTP server (for tests)");
+  mock->add_option("--addr", mock_addr, "HOST:PORT to listen on")->capture_default_str();
+  mock->add_option("--callback-url", mock_callback, "cancelflow's base URL, for demo-webhook's confirmations");
+  mock->add_option("--webhook-secret", mock_secret, "whsec_… shared with cancelflow");
+  mock->add_option("--confirm-delay-ms", mock_delay_ms, "delay of demo-webhook's confirmation")
+      ->check(CLI::Range(0, 600'000))
+      ->capture_default_str();
 
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
   AddStoreFlags(migrate, o);
@@ -206,7 +253,8 @@ int RunCli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
-  if (serve->parsed()) return Serve(o);
+  if (serve->parsed()) return Serve(o, demo);
+  if (mock->parsed()) return RunMockProvider(mock_addr, mock_callback, mock_secret, mock_delay_ms);
   if (migrate->parsed()) return Migrate(o);
   if (stats->parsed()) return JobsStats(o);
   if (failed->parsed()) return JobsFailed(o, limit);

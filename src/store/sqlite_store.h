@@ -53,6 +53,8 @@ class SqliteStore final : public Store {
                                                       int limit) override;
   Status AddEmail(const EmailMessage& email) override;
 
+  Status RecordWebhookReceipt(const std::string& provider, const std::string& message_id, const std::string& body,
+                              TimePoint at) override;
   Status RecordProviderOutcome(const ProviderOutcome& outcome) override;
   Result<ProviderMethodStats> GetProviderStats(const std::string& provider, const std::string& method,
                                                int window) override;

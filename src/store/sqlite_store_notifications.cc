@@ -1,4 +1,4 @@
-// SqliteStore: notifications (the SSE history), emails and provider outcomes.
+// SqliteStore: notifications (the SSE history), emails, webhook receipts and provider outcomes.
 #include <algorithm>
 
 #include "store/internal/sqlite_rows.h"
@@ -53,6 +53,18 @@ Status SqliteStore::AddEmail(const EmailMessage& e) {
                    [&](SqliteStatement& s) {
                      s.Bind(1, e.id).Bind(2, e.user_id).Bind(3, e.recipient).Bind(4, e.subject).Bind(5, e.body);
                      s.Bind(6, e.status).Bind(7, ToUnixMillis(e.created_at)).Bind(8, OptionalMillis(e.sent_at));
+                   });
+  });
+}
+
+Status SqliteStore::RecordWebhookReceipt(const std::string& provider, const std::string& message_id,
+                                         const std::string& body, TimePoint at) {
+  return db_.Write([&](SqliteConnection& c) {
+    return Execute(c,
+                   "INSERT INTO webhook_receipts(provider, message_id, received_at, body, status)"
+                   " VALUES (?, ?, ?, ?, 'accepted')",
+                   [&](SqliteStatement& s) {
+                     s.Bind(1, provider).Bind(2, message_id).Bind(3, ToUnixMillis(at)).Bind(4, body);
                    });
   });
 }

@@ -95,6 +95,11 @@ class Store {
                                                               int limit) = 0;
   virtual Status AddEmail(const EmailMessage& email) = 0;
 
+  // Inbound webhooks accepted, by provider and message id: AlreadyExists for a
+  // replayed id.
+  virtual Status RecordWebhookReceipt(const std::string& provider, const std::string& message_id,
+                                      const std::string& body, TimePoint at) = 0;
+
   // Provider analytics.
   virtual Status RecordProviderOutcome(const ProviderOutcome& outcome) = 0;
   virtual Result<ProviderMethodStats> GetProviderStats(const std::string& provider, const std::string& method,

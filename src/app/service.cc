@@ -1,0 +1,97 @@
+#include "app/service.h"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cancellation/full_process.h"
+
+namespace cancelflow::app {
+
+Result<std::unique_ptr<Service>> Service::Start(Runtime& rt, ServiceOptions options) {
+  const Config& cfg = rt.config();
+  std::unique_ptr<Service> s(new Service(rt));
+
+  if (cfg.providers_file) {
+    auto reg = cancellation::ProviderRegistry::LoadFile(*cfg.providers_file, EnvironmentLookup);
+    if (!reg) return reg.status();
+    s->providers_ = std::move(*reg);
+  }
+  if (options.demo) {
+    auto mock = demo::MockProvider::Start({.webhook_secret = demo::kDemoWebhookSecret});
+    if (!mock) return mock.status();
+    s->mock_ = std::move(*mock);
+    auto reg = cancellation::ProviderRegistry::Parse(
+        demo::DemoProvidersJson(s->mock_->base_url(), demo::kDemoWebhookSecret), EnvironmentLookup);
+    if (!reg) return reg.status();
+    for (const auto& name : reg->Names()) {
+      if (s->providers_.Find(name) == nullptr) s->providers_.Add(*reg->Find(name));
+    }
+    spdlog::info("demo providers on {}: {}", s->mock_->base_url(), fmt::join(reg->Names(), ", "));
+  }
+  if (s->providers_.Names().empty()) spdlog::warn("no providers configured: set PROVIDERS_FILE or use --demo");
+
+  s->engine_ = std::make_unique<workflow::WorkflowEngine>(rt.store(), rt.queue(), rt.bus(), rt.clock());
+  s->engine_->Register(cancellation::FullProcessDefinition());
+  s->engine_->Register(cancellation::WebhookProcessDefinition());
+  s->notifier_ = std::make_unique<cancellation::Notifier>(rt.store(), rt.bus(), rt.clock());
+  s->service_ = std::make_unique<cancellation::CancellationService>(rt.store(), *s->engine_, rt.queue(), rt.bus(),
+                                                                    s->providers_, *s->notifier_, rt.clock());
+  s->engine_->AddObserver(s->service_.get());
+
+  s->job_observers_.Add(&rt.job_events());
+  s->job_observers_.Add(s->engine_.get());
+  s->pool_ = std::make_unique<queue::WorkerPool>(
+      rt.queue(), rt.clock(),
+      queue::WorkerPoolOptions{.concurrency = cfg.worker_concurrency, .idle_wait = cfg.job_processing_interval},
+      &s->job_observers_);
+  s->processor_context_ = std::make_unique<cancellation::ProcessorContext>(cancellation::ProcessorContext{
+      rt.store(), rt.bus(), s->providers_, *s->notifier_, rt.clock(), cfg.smtp_url});
+  cancellation::RegisterProcessors(*s->pool_, *s->processor_context_);
+
+  CF_RETURN_IF_ERROR(s->engine_->ResumeAll());
+  s->engine_->StartTimer();
+  s->pool_->Start();
+
+  s->intake_ = std::make_unique<http::WebhookIntake>(s->providers_, rt.store(), *s->engine_, rt.bus(), rt.clock());
+  Service* self = s.get();
+  auto server = http::HttpServer::Start(
+      {.host = cfg.host, .port = cfg.port, .worker_threads = std::max(4, cfg.worker_concurrency)},
+      [self](const http::Request& req) { return self->Route(req); });
+  if (!server) {
+    s->Stop(Millis(5000));
+    return server.status();
+  }
+  s->http_ = std::move(*server);
+  if (s->mock_) s->mock_->SetCallbackBaseUrl(fmt::format("http://127.0.0.1:{}", s->http_->port()));
+  return s;
+}
+
+Service::~Service() { Stop(Millis(0)); }
+
+void Service::Stop(Millis grace) {
+  if (stopped_) return;
+  stopped_ = true;
+  if (http_) http_->Stop();
+  if (pool_) pool_->Stop(grace);
+  if (engine_) engine_->Stop();
+  if (mock_) mock_->Stop();
+}
+
+http::Response Service::Route(const http::Request& req) {
+  if (req.path == "/healthz" && req.method == "GET") {
+    return {200, "application/json", {}, R"({"status":"ok"})"};
+  }
+  constexpr std::string_view kWebhooks = "/v1/webhooks/";
+  if (req.path.rfind(kWebhooks, 0) == 0) {
+    const std::string provider = req.path.substr(kWebhooks.size());
+    if (req.method != "POST") return http::JsonError(405, "method_not_allowed", "use POST");
+    if (provider.empty() || provider.find('/') != std::string::npos) {
+      return http::JsonError(404, "not_found", "no such route");
+    }
+    return intake_->Handle(req, provider);
+  }
+  return http::JsonError(404, "not_found", "no such route");
+}
+
+}  // namespace cancelflow::app
