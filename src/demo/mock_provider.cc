@@ -68,6 +68,12 @@ class Server final : public MockProvider {
     return it == cancelled_.end() ? 0 : it->second;
   }
 
+  int CallsWith(const std::string& key) const override {
+    std::lock_guard lock(mu_);
+    auto it = calls_.find(key);
+    return it == calls_.end() ? 0 : it->second;
+  }
+
   void SetCallbackBaseUrl(const std::string& url) override {
     std::lock_guard lock(mu_);
     options_.callback_base_url = url;

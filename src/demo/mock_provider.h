@@ -47,6 +47,8 @@ class MockProvider {
   std::string base_url() const;
   // Effective cancellations of a subscription, by its external id.
   virtual int CancellationsOf(const std::string& external_id) const = 0;
+  // API calls made with this idempotency key.
+  virtual int CallsWith(const std::string& idempotency_key) const = 0;
   // Where confirmations go (cancelflow's base URL), when it is known only after Start.
   virtual void SetCallbackBaseUrl(const std::string& url) = 0;
   virtual void Stop() = 0;
