@@ -35,7 +35,8 @@ void WorkerPool::Wake() {
     std::lock_guard lock(mu_);
     wake_ = true;
   }
-  cv_.notify_all();
+  // Only the idle fetcher sleeps on idle_cv_: one wake-up per add, not one per worker.
+  idle_cv_.notify_one();
 }
 
 void WorkerPool::Start() {
@@ -57,6 +58,7 @@ void WorkerPool::Stop(Millis grace) {
     buffer_.clear();
   }
   cv_.notify_all();
+  idle_cv_.notify_all();
   if (Status s = queue_.Release(options_.worker_id, unstarted); !s.ok()) {
     spdlog::error("worker pool: releasing {} unstarted jobs failed: {}", unstarted.size(), s.ToString());
   }
@@ -148,7 +150,7 @@ std::optional<WorkerPool::Claimed> WorkerPool::NextJob() {
     // Nothing ready: sleep until woken, the next delayed job is due, or the idle tick.
     Millis wait = options_.idle_wait;
     if (next_delayed) wait = std::min(wait, std::chrono::duration_cast<Millis>(*next_delayed - clock_.Now()));
-    if (!wake_) cv_.wait_until(lock, SteadyDeadline(wait), [&] { return wake_ || stopping_; });
+    if (!wake_) idle_cv_.wait_until(lock, SteadyDeadline(wait), [&] { return wake_ || stopping_; });
   }
 }
 
@@ -170,23 +172,26 @@ void WorkerPool::Finish(JobResult result) {
   std::unique_lock lock(mu_);
   running_.erase(result.job_id);
   done_.push_back(std::move(result));
-  if (flushing_) return;  // the worker in Complete will pick it up
-  flushing_ = true;
-  std::vector<JobResult> batch;
-  while (!done_.empty()) {
+  // One worker at a time reports a batch to the queue; observers (the workflow
+  // engine, events) then hear of it outside the flush, so the next batch can be
+  // reported meanwhile and observers of different batches run in parallel.
+  while (!flushing_ && !done_.empty()) {
+    flushing_ = true;
+    std::vector<JobResult> batch;
     batch.swap(done_);
     lock.unlock();
     auto transitions = queue_.Complete(options_.worker_id, batch);
+    lock.lock();
+    flushing_ = false;
+    lock.unlock();
     if (transitions.ok()) {
       Report(*transitions);
     } else {
       // The jobs stay active; their leases expire and they run again (at least once).
       spdlog::error("worker pool: reporting {} jobs failed: {}", batch.size(), transitions.status().ToString());
     }
-    batch.clear();
     lock.lock();
   }
-  flushing_ = false;
   cv_.notify_all();
 }
 

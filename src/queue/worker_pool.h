@@ -3,7 +3,8 @@
 // One worker at a time claims a batch for everybody (Claim of up to
 // 2·concurrency jobs, so the next jobs are ready while the current ones run);
 // finished jobs are reported in batches by whichever worker finds no report in
-// flight (Complete). An idle pool sleeps until the queue's ready callback, the
+// flight (Complete), and that worker then tells the observer about its batch
+// while another may already report the next one. An idle pool sleeps until the queue's ready callback, the
 // next delayed job's due time or the idle tick (JOB_PROCESSING_INTERVAL),
 // whichever comes first, so a new job starts within milliseconds.
 //
@@ -22,7 +23,7 @@
 //
 // Invariants:
 //  1. At most one worker is inside Claim (fetching_), and at most one inside
-//     Complete (flushing_).
+//     Complete (flushing_); observers may be called from several at once.
 //  2. Every claimed job is either run and reported, or released.
 #pragma once
 
@@ -90,7 +91,8 @@ class WorkerPool {
   std::map<std::string, JobHandler> handlers_;  // written before Start only
 
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;       // buffer filled, fetch or report done, shutdown
+  std::condition_variable idle_cv_;  // the idle fetcher: a job was added, or shutdown
   std::deque<Job> buffer_;                                // claimed, not started; guarded by mu_
   std::map<std::string, std::stop_source> running_;      // guarded by mu_
   std::vector<JobResult> done_;                           // not yet reported; guarded by mu_

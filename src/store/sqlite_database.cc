@@ -10,7 +10,9 @@
 
 namespace cancelflow::store {
 namespace {
-constexpr size_t kMaxIdleReaders = 8;
+// Enough for every thread that reads at once (workers, HTTP workers, producers): a
+// connection opened anew pays for parsing the schema and preparing statements again.
+constexpr size_t kMaxIdleReaders = 64;
 }
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path) {

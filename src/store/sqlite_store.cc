@@ -18,23 +18,38 @@ Status SqliteStore::Ping() {
 
 void SqliteStore::AppendAudit(std::vector<AuditRecord> records) {
   if (records.empty()) return;
-  db_.Submit(
-      [records = std::move(records)](SqliteConnection& c) -> Status {
-        auto st = c.Prepare(
-            "INSERT INTO audit_log(id, user_id, action, resource, result, metadata, timestamp)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)");
-        if (!st) return st.status();
-        for (const AuditRecord& r : records) {
-          (*st)->Reset();
-          (*st)->Bind(1, r.id).Bind(2, r.user_id).Bind(3, r.action).Bind(4, r.resource);
-          (*st)->Bind(5, r.result).Bind(6, r.metadata).Bind(7, ToUnixMillis(r.timestamp));
-          CF_RETURN_IF_ERROR((*st)->Run());
-        }
-        return Status::Ok();
-      },
-      [](const Status& s) {
-        if (!s.ok()) spdlog::error("audit log write failed: {}", s.ToString());
-      });
+  {
+    std::lock_guard lock(audit_mu_);
+    audit_pending_.insert(audit_pending_.end(), std::make_move_iterator(records.begin()),
+                          std::make_move_iterator(records.end()));
+    if (audit_scheduled_) return;  // the task already queued takes these too
+    audit_scheduled_ = true;
+  }
+  db_.Submit([this](SqliteConnection& c) {
+    WriteAudit(c);
+    return Status::Ok();
+  });
+}
+
+void SqliteStore::WriteAudit(SqliteConnection& c) {
+  std::vector<AuditRecord> records;
+  {
+    std::lock_guard lock(audit_mu_);
+    records.swap(audit_pending_);
+    audit_scheduled_ = false;
+  }
+  auto st = c.Prepare(
+      "INSERT INTO audit_log(id, user_id, action, resource, result, metadata, timestamp)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?)");
+  Status s = st.status();
+  for (size_t i = 0; s.ok() && i < records.size(); ++i) {
+    const AuditRecord& r = records[i];
+    (*st)->Reset();
+    (*st)->Bind(1, r.id).Bind(2, r.user_id).Bind(3, r.action).Bind(4, r.resource);
+    (*st)->Bind(5, r.result).Bind(6, r.metadata).Bind(7, ToUnixMillis(r.timestamp));
+    s = (*st)->Run();
+  }
+  if (!s.ok()) spdlog::error("audit log write of {} records failed: {}", records.size(), s.ToString());
 }
 
 Status SqliteStore::FlushAudit() { return db_.Flush(); }

@@ -8,6 +8,8 @@
 // emails, provider outcomes).
 #pragma once
 
+#include <mutex>
+
 #include "store/sqlite_database.h"
 #include "store/store.h"
 
@@ -60,7 +62,14 @@ class SqliteStore final : public Store {
                                                int window) override;
 
  private:
+  void WriteAudit(SqliteConnection& c);
+
   SqliteDatabase& db_;
+  // Audit records wait here for one writer task that inserts them all: events
+  // are many and small, and one task per event would cost a savepoint each.
+  std::mutex audit_mu_;
+  std::vector<AuditRecord> audit_pending_;  // guarded by audit_mu_
+  bool audit_scheduled_ = false;            // guarded by audit_mu_
 };
 
 }  // namespace cancelflow::store
