@@ -16,6 +16,8 @@ Status SqliteStore::Ping() {
   return r.status();
 }
 
+SqliteStore::~SqliteStore() { (void)db_.Flush(); }
+
 void SqliteStore::AppendAudit(std::vector<AuditRecord> records) {
   if (records.empty()) return;
   {

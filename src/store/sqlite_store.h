@@ -18,6 +18,8 @@ namespace cancelflow::store {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(SqliteDatabase& db) : db_(db) {}
+  // Waits for queued audit records: their writer task refers to this store.
+  ~SqliteStore() override;
 
   Status Ping() override;
   void AppendAudit(std::vector<AuditRecord> records) override;
