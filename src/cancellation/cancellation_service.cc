@@ -204,6 +204,14 @@ Result<store::CancellationRequest> CancellationService::ConfirmManual(const std:
   return *r;
 }
 
+std::string CancellationService::ProviderOf(const store::WorkflowInstance& w) {
+  json::error_code ec;
+  auto ctx = json::parse(w.context, ec);
+  if (ec || !ctx.is_object()) return "";
+  const auto* p = ctx.as_object().if_contains("provider");
+  return p != nullptr && p->is_string() ? std::string(p->as_string()) : "";
+}
+
 Result<store::CancellationRequest> CancellationService::RequestOf(const store::WorkflowInstance& w) {
   json::error_code ec;
   auto ctx = json::parse(w.context, ec);
@@ -242,10 +250,8 @@ void CancellationService::Progress(store::CancellationRequest& r, const std::str
   if (!sent) spdlog::error("cancellation {}: notification failed: {}", r.id, sent.status().ToString());
 }
 
-void CancellationService::Track(const store::CancellationRequest& r, const std::string& method,
-                                const std::string& outcome) {
-  auto sub = store_.GetSubscription(r.subscription_id);
-  if (!sub) return;
+void CancellationService::Track(const store::CancellationRequest& r, const std::string& provider,
+                                const std::string& method, const std::string& outcome) {
   json::error_code ec;
   auto attempts = json::parse(r.attempts, ec);
   int64_t duration = 0;
@@ -256,7 +262,7 @@ void CancellationService::Track(const store::CancellationRequest& r, const std::
     }
   }
   auto job = queue_.Add({.type = "analytics.track",
-                         .payload = json::serialize(json::object{{"provider", sub->provider},
+                         .payload = json::serialize(json::object{{"provider", provider},
                                                                  {"method", method},
                                                                  {"outcome", outcome},
                                                                  {"durationMs", duration},
@@ -300,8 +306,7 @@ void CancellationService::OnStepStarted(const store::WorkflowInstance& w, const 
   }
   Save(*r);
   if (starting) Emit("cancellation.processing", *r);
-  auto sub = store_.GetSubscription(r->subscription_id);
-  const ProviderConfig* p = sub ? providers_.Find(sub->provider) : nullptr;
+  const ProviderConfig* p = providers_.Find(ProviderOf(w));
   Progress(*r, StepMessage(step.name, p != nullptr ? p->display_name : "the provider"));
 }
 
@@ -319,7 +324,7 @@ void CancellationService::OnStepFinished(const store::WorkflowInstance& w, const
     // A webhook that was sent stays open until its confirmation (or timeout).
     if (step.name != "webhook" || !ok) CloseAttempt(*r, recorded);
     if (step.name != "webhook" || !ok) {
-      Track(*r, step.name == "api" ? "api" : "webhook",
+      Track(*r, ProviderOf(w), step.name == "api" ? "api" : "webhook",
             recorded.result == workflow::StepResult::kSucceeded ? "succeeded"
             : recorded.result == workflow::StepResult::kTimedOut ? "timed_out"
                                                                  : "failed");

@@ -67,7 +67,9 @@ class CancellationService final : public workflow::WorkflowObserver {
   Result<InitiateResult> Replay(const store::CancellationRequest& existing, const std::string& fingerprint);
   Result<store::CancellationRequest> RequestOf(const store::WorkflowInstance& w);
   void CloseAttempt(store::CancellationRequest& r, const workflow::StepOutcome& outcome);
-  void Track(const store::CancellationRequest& r, const std::string& method, const std::string& outcome);
+  void Track(const store::CancellationRequest& r, const std::string& provider, const std::string& method,
+             const std::string& outcome);
+  static std::string ProviderOf(const store::WorkflowInstance& w);
   void Save(store::CancellationRequest& r);
   void Emit(const std::string& type, const store::CancellationRequest& r, boost::json::object data = {});
   void Progress(store::CancellationRequest& r, const std::string& message);

@@ -154,7 +154,7 @@ void WorkflowEngine::Publish(const std::string& type, const store::WorkflowInsta
   data["workflowId"] = w.id;
   data["definition"] = w.definition;
   data["progress"] = w.progress;
-  if (w.current_step) data["step"] = *w.current_step;
+  if (w.current_step && !data.contains("step")) data["step"] = *w.current_step;
   std::optional<std::string> user;
   Context ctx = ParseContext(w);
   if (auto* u = ctx.if_contains("userId"); u && u->is_string()) user = std::string(u->as_string());
@@ -162,7 +162,7 @@ void WorkflowEngine::Publish(const std::string& type, const store::WorkflowInsta
 }
 
 Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, const std::string& name,
-                             bool resume) try {
+                             bool resume, const Announcement& after_save) try {
   const Step* step = def.Find(name);
   if (step == nullptr) return Internal(fmt::format("{}: no step {:?}", def.name, name));
   const TimePoint now = clock_.Now();
@@ -198,12 +198,12 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       Member(ctx, kSteps)[name] = {{"status", "succeeded"}, {"chose", next}};
       FinishHistory(w, name, StepResult::kSucceeded, now, Status::Ok());
       w.context = json::serialize(ctx);
-      return Enter(w, def, next);
+      return Enter(w, def, next, false, after_save);
     }
     case StepKind::kFinish:
       w.context = json::serialize(ctx);
       FinishHistory(w, name, StepResult::kSucceeded, now, Status::Ok());
-      return Finish(w, step->succeed ? "completed" : "failed", name);
+      return Finish(w, step->succeed ? "completed" : "failed", name, after_save);
     case StepKind::kJob: {
       auto job = add_job(*step);
       if (!job) return job.status();
@@ -211,6 +211,7 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       if (step->timeout > Millis(0)) w.wake_at = now + step->timeout;
       w.context = json::serialize(ctx);
       Save(w);
+      if (after_save) after_save();
       for (auto* o : observers_) o->OnStepStarted(w, *step);
       // On resume the job may have finished while nobody listened.
       if (job->state == queue::JobState::kCompleted) return CompleteStep(w, def, *step, {StepResult::kSucceeded});
@@ -226,6 +227,7 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       if (timeout > Millis(0)) w.wake_at = now + timeout;
       w.context = json::serialize(ctx);
       Save(w);
+      if (after_save) after_save();
       for (auto* o : observers_) o->OnStepStarted(w, *step);
       break;
     }
@@ -240,6 +242,7 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       if (step->timeout > Millis(0)) w.wake_at = now + step->timeout;
       w.context = json::serialize(ctx);
       Save(w);
+      if (after_save) after_save();
       for (auto* o : observers_) o->OnStepStarted(w, *step);
       break;
     }
@@ -256,7 +259,8 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
   return Unavailable(e.what());
 }
 
-Status WorkflowEngine::Finish(store::WorkflowInstance& w, const std::string& status, const std::string& why) try {
+Status WorkflowEngine::Finish(store::WorkflowInstance& w, const std::string& status, const std::string& why,
+                              const Announcement& after_save) try {
   w.status = status;
   w.finished_at = clock_.Now();
   w.awaiting_job.reset();
@@ -264,6 +268,7 @@ Status WorkflowEngine::Finish(store::WorkflowInstance& w, const std::string& sta
   w.wake_at.reset();
   if (status == "completed") w.progress = 100;
   Save(w);
+  if (after_save) after_save();
   const std::string type = status == "completed"   ? "workflow.completed"
                            : status == "timed_out" ? "workflow.timed_out"
                                                    : "workflow.failed";
@@ -287,22 +292,26 @@ Status WorkflowEngine::CompleteStep(store::WorkflowInstance& w, const Definition
   w.wait_key.reset();
   w.wake_at.reset();
   FinishHistory(w, step.name, outcome.result, now, outcome.error);
-  Save(w);
-  json::object data{{"result", ResultName(outcome.result) == std::string_view("succeeded") ? "success" : "failure"},
-                    {"outcome", ResultName(outcome.result)}};
-  if (!outcome.error.ok()) data["error"] = ErrorJson(outcome.error);
-  Publish("workflow.step_completed", w, std::move(data));
-  for (auto* o : observers_) o->OnStepFinished(w, step, outcome);
-
+  // The step's end and the next step's start are saved together (one write);
+  // the step's event goes out right after that save, before the next step's.
+  const Announcement announce = [&] {
+    json::object data{{"step", step.name},
+                      {"result", outcome.result == StepResult::kSucceeded ? "success" : "failure"},
+                      {"outcome", ResultName(outcome.result)}};
+    if (!outcome.error.ok()) data["error"] = ErrorJson(outcome.error);
+    Publish("workflow.step_completed", w, std::move(data));
+    for (auto* o : observers_) o->OnStepFinished(w, step, outcome);
+  };
   switch (outcome.result) {
     case StepResult::kSucceeded:
-      return step.next.empty() ? Finish(w, "completed", step.name) : Enter(w, def, step.next);
+      return step.next.empty() ? Finish(w, "completed", step.name, announce)
+                               : Enter(w, def, step.next, false, announce);
     case StepResult::kFailed:
-      return step.on_failure.empty() ? Finish(w, "failed", outcome.error.message())
-                                     : Enter(w, def, step.on_failure);
+      return step.on_failure.empty() ? Finish(w, "failed", outcome.error.message(), announce)
+                                     : Enter(w, def, step.on_failure, false, announce);
     case StepResult::kTimedOut:
-      return step.on_timeout.empty() ? Finish(w, "timed_out", step.name + " timed out")
-                                     : Enter(w, def, step.on_timeout);
+      return step.on_timeout.empty() ? Finish(w, "timed_out", step.name + " timed out", announce)
+                                     : Enter(w, def, step.on_timeout, false, announce);
   }
   return Status::Ok();
 } catch (const std::runtime_error& e) {

@@ -102,9 +102,15 @@ class WorkflowEngine final : public queue::JobObserver {
  private:
   std::mutex& LockFor(const std::string& id);
   const Definition* Find(const std::string& name) const;
+  // Runs right after the instance is saved, before the next events: announces
+  // the end of the step that led here.
+  using Announcement = std::function<void()>;
+
   // Moves the instance into `step` and saves it. Called with the instance lock.
-  Status Enter(store::WorkflowInstance& w, const Definition& def, const std::string& step, bool resume = false);
-  Status Finish(store::WorkflowInstance& w, const std::string& status, const std::string& why);
+  Status Enter(store::WorkflowInstance& w, const Definition& def, const std::string& step, bool resume = false,
+               const Announcement& after_save = nullptr);
+  Status Finish(store::WorkflowInstance& w, const std::string& status, const std::string& why,
+                const Announcement& after_save = nullptr);
   Status CompleteStep(store::WorkflowInstance& w, const Definition& def, const Step& step, StepOutcome outcome);
   Status OnJobOutcome(const std::string& workflow_id, const std::string& step_name, const std::string& job_id,
                       StepOutcome outcome);
