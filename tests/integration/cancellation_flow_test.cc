@@ -11,6 +11,7 @@
 #include "core/ids.h"
 #include "testing/smtp_sink.h"
 #include "testing/temp_dir.h"
+#include "testing/wait.h"
 
 namespace cancelflow {
 namespace {
@@ -18,15 +19,7 @@ namespace {
 namespace json = boost::json;
 using cancellation::InitiateRequest;
 
-template <typename Pred>
-bool WaitUntil(Pred pred, std::chrono::seconds patience = std::chrono::seconds(30)) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
+using testing::WaitUntil;
 
 class CancellationFlowTest : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@
 #include "queue/sqlite_job_queue.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
+#include "testing/wait.h"
 
 namespace cancelflow {
 namespace {
@@ -26,15 +27,7 @@ std::vector<std::string> ReadLines(const std::string& path) {
   return lines;
 }
 
-template <typename Pred>
-bool WaitUntil(Pred pred, std::chrono::seconds patience = std::chrono::seconds(30)) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
+using testing::WaitUntil;
 
 TEST(WorkerCrash, KilledWorkersJobIsCompletedByAnotherAfterTheLease) {
   testing::TempDir dir;

@@ -14,19 +14,12 @@
 #include "store/sqlite_store.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
+#include "testing/wait.h"
 
 namespace cancelflow {
 namespace {
 
-template <typename Pred>
-bool WaitUntil(Pred pred, std::chrono::seconds patience = std::chrono::seconds(30)) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
+using testing::WaitUntil;
 
 TEST(WorkflowCrash, KilledServerResumesTheCancellationAfterRestart) {
   testing::TempDir dir;

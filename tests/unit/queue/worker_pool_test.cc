@@ -7,6 +7,7 @@
 
 #include "queue/sqlite_job_queue.h"
 #include "testing/temp_dir.h"
+#include "testing/wait.h"
 
 namespace cancelflow::queue {
 namespace {
@@ -25,13 +26,10 @@ class WorkerPoolTest : public ::testing::Test {
 
   // Waits until the job reaches `state`; the pool reports asynchronously.
   bool WaitForState(const std::string& id, JobState state) {
-    const auto deadline = std::chrono::steady_clock::now() + kPatience;
-    while (std::chrono::steady_clock::now() < deadline) {
+    return cancelflow::testing::WaitUntil([&] {
       auto j = queue_->Get(id);
-      if (j.ok() && j->state == state) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
+      return j.ok() && j->state == state;
+    });
   }
 
   cancelflow::testing::TempDir dir_;
