@@ -1,8 +1,10 @@
 // Full cancellations through the API path: the real service on the embedded
 // default (SQLite file, job workers, workflow engine, audit log, notifications)
 // against the in-process demo provider `demo-instant` over loopback HTTP.
-//   build/release/bench/cancellation_benchmark [count] [producers]
+//   build/release/bench/cancellation_benchmark [count] [producers] [rate]
 // Prints completed cancellations per second and request → completed latency.
+// With a rate (cancellations per second, all producers together) requests are
+// paced, to measure latency below saturation; without, producers go flat out.
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -20,6 +22,7 @@ using namespace cancelflow;
 int main(int argc, char** argv) {
   const int count = argc > 1 ? std::atoi(argv[1]) : 5000;
   const int producers = argc > 2 ? std::atoi(argv[2]) : 4;
+  const double rate = argc > 3 ? std::atof(argv[3]) : 0;
   testing::TempDir dir;
   Config c;
   c.port = 0;
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
   for (int p = 0; p < producers; ++p) {
     threads.emplace_back([&] {
       for (int i; (i = next.fetch_add(1)) < count;) {
+        if (rate > 0) std::this_thread::sleep_until(t0 + std::chrono::microseconds(int64_t(i * 1e6 / rate)));
         const std::string user = "usr_" + std::to_string(i % 100);
         {
           std::lock_guard lock(mu);
@@ -77,6 +81,7 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double p) { return latencies_ms.empty() ? 0.0 : latencies_ms[std::min(latencies_ms.size() - 1, size_t(p * latencies_ms.size()))]; };
+  std::printf("rate=%.0f ", rate);
   std::printf("cancellations=%d producers=%d completed=%zu failed=%d seconds=%.2f completed_per_s=%.0f "
               "p50_ms=%.1f p99_ms=%.1f max_ms=%.1f\n",
               count, producers, latencies_ms.size(), failed.load(), seconds, latencies_ms.size() / seconds, pct(0.5),

@@ -56,6 +56,7 @@ class Server final : public MockProvider {
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return Unavailable(fmt::format("mock provider: cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
     port_ = acceptor_.local_endpoint().port();
+    listen_fd_ = acceptor_.native_handle();
     accept_thread_ = std::thread([this] { AcceptLoop(); });
     return Status::Ok();
   }
@@ -81,16 +82,17 @@ class Server final : public MockProvider {
 
   void Stop() override {
     if (stopping_.exchange(true)) return;
-    beast::error_code ec;
-    // close() alone does not wake a thread blocked in accept(); shutdown() does.
-    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
-    acceptor_.close(ec);
+    // close() alone does not wake a thread blocked in accept(); shutdown() on
+    // the descriptor does. The sockets are closed by their own threads.
+    ::shutdown(listen_fd_, SHUT_RDWR);
     {
       std::lock_guard lock(mu_);
-      for (auto* s : open_sockets_) s->shutdown(tcp::socket::shutdown_both, ec);
+      for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
     }
     cv_.notify_all();
     if (accept_thread_.joinable()) accept_thread_.join();
+    beast::error_code ec;
+    acceptor_.close(ec);
     std::vector<std::thread> threads;
     {
       std::lock_guard lock(mu_);
@@ -115,9 +117,11 @@ class Server final : public MockProvider {
   }
 
   void Session(tcp::socket socket) {
+    const int fd = socket.native_handle();
     {
       std::lock_guard lock(mu_);
-      open_sockets_.push_back(&socket);
+      if (stopping_) return;
+      open_fds_.push_back(fd);
     }
     beast::flat_buffer buffer;
     for (;;) {
@@ -129,10 +133,12 @@ class Server final : public MockProvider {
       http::write(socket, res, ec);
       if (ec || !res.keep_alive()) break;
     }
+    {
+      std::lock_guard lock(mu_);
+      std::erase(open_fds_, fd);
+    }
     beast::error_code ec;
     socket.shutdown(tcp::socket::shutdown_send, ec);
-    std::lock_guard lock(mu_);
-    std::erase(open_sockets_, &socket);
   }
 
   Response Handle(const Request& req) {
@@ -255,13 +261,14 @@ class Server final : public MockProvider {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   uint16_t port_ = 0;
+  int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
   std::thread accept_thread_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::thread> threads_;                 // guarded by mu_
-  std::vector<tcp::socket*> open_sockets_;           // guarded by mu_
+  std::vector<int> open_fds_;                        // guarded by mu_
   std::map<std::string, int> calls_;                 // by idempotency key; guarded by mu_
   std::map<std::string, std::string> codes_;         // by idempotency key; guarded by mu_
   std::map<std::string, int> cancelled_;             // by external id; guarded by mu_
