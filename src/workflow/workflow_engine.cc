@@ -142,12 +142,11 @@ Status WorkflowEngine::Launch(const std::string& workflow_id) {
   return Enter(*w, *def, def->start);
 }
 
-void WorkflowEngine::Save(store::WorkflowInstance& w) {
+Status WorkflowEngine::Save(store::WorkflowInstance& w) {
   w.updated_at = clock_.Now();
-  if (Status s = store_.SaveWorkflow(w); !s.ok()) {
-    // Raised to the caller through the Status of the operation that saved.
-    throw std::runtime_error("saving workflow " + w.id + ": " + s.ToString());
-  }
+  Status s = store_.SaveWorkflow(w);
+  if (!s.ok()) return Status(s.code(), "saving workflow " + w.id + ": " + s.message());
+  return s;
 }
 
 void WorkflowEngine::Publish(const std::string& type, const store::WorkflowInstance& w, json::object data) {
@@ -162,7 +161,7 @@ void WorkflowEngine::Publish(const std::string& type, const store::WorkflowInsta
 }
 
 Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, const std::string& name,
-                             bool resume, const Announcement& after_save) try {
+                             bool resume, const Announcement& after_save) {
   const Step* step = def.Find(name);
   if (step == nullptr) return Internal(fmt::format("{}: no step {:?}", def.name, name));
   const TimePoint now = clock_.Now();
@@ -210,7 +209,7 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       w.awaiting_job = job->id;
       if (step->timeout > Millis(0)) w.wake_at = now + step->timeout;
       w.context = json::serialize(ctx);
-      Save(w);
+      CF_RETURN_IF_ERROR(Save(w));
       if (after_save) after_save();
       for (auto* o : observers_) o->OnStepStarted(w, *step);
       // On resume the job may have finished while nobody listened.
@@ -226,7 +225,7 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       const Millis timeout = step->wait_timeout ? step->wait_timeout(ctx) : step->timeout;
       if (timeout > Millis(0)) w.wake_at = now + timeout;
       w.context = json::serialize(ctx);
-      Save(w);
+      CF_RETURN_IF_ERROR(Save(w));
       if (after_save) after_save();
       for (auto* o : observers_) o->OnStepStarted(w, *step);
       break;
@@ -241,7 +240,7 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       Member(ctx, kParallel)[name] = {{"pending", pending}, {"succeeded", json::array{}}, {"failed", json::array{}}};
       if (step->timeout > Millis(0)) w.wake_at = now + step->timeout;
       w.context = json::serialize(ctx);
-      Save(w);
+      CF_RETURN_IF_ERROR(Save(w));
       if (after_save) after_save();
       for (auto* o : observers_) o->OnStepStarted(w, *step);
       break;
@@ -255,19 +254,17 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
     timer_cv_.notify_all();
   }
   return Status::Ok();
-} catch (const std::runtime_error& e) {
-  return Unavailable(e.what());
 }
 
 Status WorkflowEngine::Finish(store::WorkflowInstance& w, const std::string& status, const std::string& why,
-                              const Announcement& after_save) try {
+                              const Announcement& after_save) {
   w.status = status;
   w.finished_at = clock_.Now();
   w.awaiting_job.reset();
   w.wait_key.reset();
   w.wake_at.reset();
   if (status == "completed") w.progress = 100;
-  Save(w);
+  CF_RETURN_IF_ERROR(Save(w));
   if (after_save) after_save();
   const std::string type = status == "completed"   ? "workflow.completed"
                            : status == "timed_out" ? "workflow.timed_out"
@@ -275,12 +272,10 @@ Status WorkflowEngine::Finish(store::WorkflowInstance& w, const std::string& sta
   Publish(type, w, {{"status", status}, {"reason", why}});
   for (auto* o : observers_) o->OnWorkflowFinished(w);
   return Status::Ok();
-} catch (const std::runtime_error& e) {
-  return Unavailable(e.what());
 }
 
 Status WorkflowEngine::CompleteStep(store::WorkflowInstance& w, const Definition& def, const Step& step,
-                                    StepOutcome outcome) try {
+                                    StepOutcome outcome) {
   const TimePoint now = clock_.Now();
   Context ctx = ParseContext(w);
   json::object record{{"status", ResultName(outcome.result)}};
@@ -314,8 +309,6 @@ Status WorkflowEngine::CompleteStep(store::WorkflowInstance& w, const Definition
                                      : Enter(w, def, step.on_timeout, false, announce);
   }
   return Status::Ok();
-} catch (const std::runtime_error& e) {
-  return Unavailable(e.what());
 }
 
 void WorkflowEngine::OnFinished(const queue::JobTransition& t) {
@@ -376,12 +369,7 @@ Status WorkflowEngine::ApplyJobOutcome(store::WorkflowInstance& instance, const 
     Status why = ok ? Status(Code::kAborted, "parallel group " + current->name + " failed") : outcome.error;
     return CompleteStep(*w, *def, *current, {StepResult::kFailed, std::move(why)});
   }
-  try {
-    Save(*w);
-  } catch (const std::runtime_error& e) {
-    return Unavailable(e.what());
-  }
-  return Status::Ok();
+  return Save(*w);
 }
 
 void WorkflowEngine::OnWaitEvent(const Step& step, const events::Event& e) {

@@ -121,7 +121,7 @@ class WorkflowEngine final : public queue::JobObserver {
   Status ResumeOne(const std::string& workflow_id);
   Status FireTimer(const std::string& workflow_id);
   void TimerLoop();
-  void Save(store::WorkflowInstance& w);
+  Status Save(store::WorkflowInstance& w);
   void Publish(const std::string& type, const store::WorkflowInstance& w, boost::json::object data);
 
   store::Store& store_;
