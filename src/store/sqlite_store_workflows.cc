@@ -36,10 +36,19 @@ WorkflowInstance ReadWorkflow(const SqliteStatement& s) {
 
 }  // namespace
 
+// An upsert rather than INSERT OR REPLACE: an update in place touches only the
+// indexes whose columns changed, where a replace deletes and re-inserts every
+// index entry of the row.
 Status WriteWorkflow(SqliteConnection& c, const WorkflowInstance& w) {
   return Execute(c,
-                 "INSERT OR REPLACE INTO workflow_instances(" + kColumns +
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 "INSERT INTO workflow_instances(" + kColumns +
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                     " ON CONFLICT(id) DO UPDATE SET status = excluded.status,"
+                     " current_step = excluded.current_step, progress = excluded.progress,"
+                     " context = excluded.context, history = excluded.history,"
+                     " awaiting_job = excluded.awaiting_job, wait_key = excluded.wait_key,"
+                     " wake_at = excluded.wake_at, updated_at = excluded.updated_at,"
+                     " finished_at = excluded.finished_at",
                  [&](SqliteStatement& s) {
                    s.Bind(1, w.id).Bind(2, w.definition).Bind(3, w.status).Bind(4, w.current_step);
                    s.Bind(5, int64_t{w.progress}).Bind(6, w.context).Bind(7, w.history).Bind(8, w.awaiting_job);

@@ -132,11 +132,7 @@ Status WorkflowEngine::Launch(const std::string& workflow_id) {
   if (w->status != "pending" || w->current_step) return Status::Ok();  // already launched
   Publish("workflow.started", *w, {{"definition", w->definition}});
   if (w->wake_at) {  // a later start: the timer enters the first step
-    {
-      std::lock_guard tl(timer_mu_);
-      wake_ = true;
-    }
-    timer_cv_.notify_all();
+    WakeTimer();
     return Status::Ok();
   }
   return Enter(*w, *def, def->start);
@@ -246,13 +242,7 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       break;
     }
   }
-  if (w.wake_at) {
-    {
-      std::lock_guard tl(timer_mu_);
-      wake_ = true;
-    }
-    timer_cv_.notify_all();
-  }
+  if (w.wake_at) WakeTimer();
   return Status::Ok();
 }
 
@@ -483,6 +473,14 @@ void WorkflowEngine::RunDue() {
     }
     if (due->size() < 256) return;
   }
+}
+
+void WorkflowEngine::WakeTimer() {
+  {
+    std::lock_guard lock(timer_mu_);
+    wake_ = true;
+  }
+  timer_cv_.notify_all();
 }
 
 void WorkflowEngine::StartTimer() {

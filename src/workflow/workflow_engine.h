@@ -121,6 +121,8 @@ class WorkflowEngine final : public queue::JobObserver {
   Status ResumeOne(const std::string& workflow_id);
   Status FireTimer(const std::string& workflow_id);
   void TimerLoop();
+  // A new timer may be earlier than the one the timer thread sleeps for.
+  void WakeTimer();
   Status Save(store::WorkflowInstance& w);
   void Publish(const std::string& type, const store::WorkflowInstance& w, boost::json::object data);
 
