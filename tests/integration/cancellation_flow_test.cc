@@ -4,10 +4,13 @@
 #include <thread>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "app/runtime.h"
 #include "app/service.h"
+#include "cancellation/http_client.h"
+#include "cancellation/webhook_signature.h"
 #include "core/ids.h"
 #include "testing/smtp_sink.h"
 #include "testing/temp_dir.h"
@@ -262,6 +265,41 @@ TEST_F(CancellationFlowTest, CancellationAYearAheadStaysScheduledAcrossARestart)
   auto w = *rt_->store().GetWorkflow(a.workflow_id);
   EXPECT_EQ(w.status, "pending");
   EXPECT_TRUE(w.wake_at.has_value());
+}
+
+TEST_F(CancellationFlowTest, InboundWebhooksAreVerifiedAndReplaysRefused) {
+  const std::string url = fmt::format("http://127.0.0.1:{}/v1/webhooks/demo-webhook", svc_->http_port());
+  const std::string body = R"({"type":"subscription.cancelled","data":{"externalId":"ext-unknown"}})";
+  const int64_t ts = ToUnixMillis(SystemClock::Get().Now()) / 1000;
+  auto sign = [&](const std::string& id, int64_t at) {
+    return *cancellation::SignStandardWebhook(demo::kDemoWebhookSecret, id, at, body);
+  };
+  auto post = [&](const cancellation::HttpHeaders& headers) {
+    cancellation::HttpHeaders h = headers;
+    h.emplace_back("Content-Type", "application/json");
+    auto r = cancellation::HttpRequest("POST", url, h, body, Millis(5000));
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? r->status : 0;
+  };
+  // No signature, a wrong one, an old timestamp: 401, and nothing is processed.
+  EXPECT_EQ(post({}), 401);
+  EXPECT_EQ(post({{"webhook-id", "msg_1"}, {"webhook-timestamp", std::to_string(ts)},
+                  {"webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}}),
+            401);
+  EXPECT_EQ(post({{"webhook-id", "msg_1"}, {"webhook-timestamp", std::to_string(ts - 600)},
+                  {"webhook-signature", sign("msg_1", ts - 600)}}),
+            401);
+  EXPECT_EQ(post({{"webhook-id", "msg_1"}, {"webhook-timestamp", std::to_string(ts)},
+                  {"webhook-signature", sign("msg_1", ts)}}),
+            202);
+  EXPECT_EQ(post({{"webhook-id", "msg_1"}, {"webhook-timestamp", std::to_string(ts)},
+                  {"webhook-signature", sign("msg_1", ts)}}),
+            401);  // replayed id
+  ASSERT_TRUE(rt_->store().FlushAudit().ok());
+  EXPECT_EQ(rt_->store().QueryAudit({.action_globs = {"webhook.rejected"}})->size(), 4u);
+  auto started = rt_->store().QueryAudit({.action_globs = {"workflow.started"}});
+  ASSERT_EQ(started->size(), 1u);  // one webhook.process, for the one valid delivery
+  EXPECT_NE(started->front().metadata.find("webhook.process"), std::string::npos);
 }
 
 class CancellationEmailTest : public CancellationFlowTest {
