@@ -103,7 +103,9 @@ TEST_F(CliTest, ServeRunsWorkersAndDrainsOnSigterm) {
     queue::SqliteJobQueue q(**db, SystemClock::Get());
     orphan_id = q.Add({.type = "no.such.processor", .priority = 4})->id;
   }
-  const pid_t pid = testing::Spawn({Bin(), "serve", "--database-url", DbUrl(), "--env", "test"}, dir_.File("serve.log"));
+  // Port 0: any free port, so that runs beside each other do not collide.
+  const pid_t pid = testing::Spawn({Bin(), "serve", "--database-url", DbUrl(), "--env", "test", "--addr", "127.0.0.1:0"},
+                                   dir_.File("serve.log"));
   ASSERT_GT(pid, 0);
   auto db = store::SqliteDatabase::Open(dir_.File("cf.db"));
   queue::SqliteJobQueue q(**db, SystemClock::Get());
