@@ -1,7 +1,7 @@
 // Full cancellations through the API path: the real service on the embedded
 // default (SQLite file, job workers, workflow engine, audit log, notifications)
 // against the in-process demo provider `demo-instant` over loopback HTTP.
-//   build/release/bench/cancellation_benchmark [count] [producers] [rate]
+//   build/release/bench/cancellation_benchmark [count] [producers] [rate] [workers]
 // Prints completed cancellations per second and request → completed latency.
 // With a rate (cancellations per second, all producers together) requests are
 // paced, to measure latency below saturation; without, producers go flat out.
@@ -23,11 +23,13 @@ int main(int argc, char** argv) {
   const int count = argc > 1 ? std::atoi(argv[1]) : 5000;
   const int producers = argc > 2 ? std::atoi(argv[2]) : 4;
   const double rate = argc > 3 ? std::atof(argv[3]) : 0;
+  const int workers = argc > 4 ? std::atoi(argv[4]) : 8;
   testing::TempDir dir;
   Config c;
   c.port = 0;
   c.database = {DatabaseKind::kSqlite, "sqlite://" + dir.File("cf.db"), dir.File("cf.db")};
   c.environment = Environment::kTest;
+  c.worker_concurrency = workers;
   auto rt = app::Runtime::Open(c, SystemClock::Get());
   if (!rt) return std::fprintf(stderr, "%s\n", rt.status().ToString().c_str()), 1;
   auto svc = app::Service::Start(**rt, {.demo = true});
@@ -81,7 +83,7 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double p) { return latencies_ms.empty() ? 0.0 : latencies_ms[std::min(latencies_ms.size() - 1, size_t(p * latencies_ms.size()))]; };
-  std::printf("rate=%.0f ", rate);
+  std::printf("rate=%.0f workers=%d ", rate, workers);
   std::printf("cancellations=%d producers=%d completed=%zu failed=%d seconds=%.2f completed_per_s=%.0f "
               "p50_ms=%.1f p99_ms=%.1f max_ms=%.1f\n",
               count, producers, latencies_ms.size(), failed.load(), seconds, latencies_ms.size() / seconds, pct(0.5),

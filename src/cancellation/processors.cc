@@ -221,6 +221,11 @@ class WebhookJobProcessor {
       }
       return Status::Ok();
     }
+    if (m->request->current_step == "webhook") {
+      // The provider answered before the request started waiting for it: try
+      // again shortly (temporary), rather than let the confirmation go unheard.
+      return Unavailable(fmt::format("request {} is not waiting for its confirmation yet", m->request->id));
+    }
     json::object data{{"requestId", m->request->id}, {"provider", m->provider}, {"type", m->type},
                       {"messageId", m->message_id}};
     if (!m->confirmation_code.empty()) data["confirmationCode"] = m->confirmation_code;
