@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -56,8 +57,11 @@ bhttp::response<bhttp::string_body> ToBeast(const Response& out, unsigned versio
 class Server final : public HttpServer {
  public:
   Server(ServerOptions o, Handler h)
-      : options_(std::move(o)), handler_(std::move(h)), io_(options_.io_threads), workers_(options_.worker_threads),
-        acceptor_(io_) {}
+      : options_(std::move(o)),
+        handler_(std::move(h)),
+        io_(options_.io_threads),
+        workers_(options_.worker_threads),
+        acceptor_(asio::make_strand(io_)) {}
   ~Server() override { Stop(); }
 
   Status Listen() {
@@ -73,7 +77,7 @@ class Server final : public HttpServer {
       return Unavailable(fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
     }
     port_ = acceptor_.local_endpoint().port();
-    asio::co_spawn(io_, Accept(), asio::detached);
+    asio::co_spawn(acceptor_.get_executor(), Accept(), asio::detached);
     for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
     return Status::Ok();
   }
@@ -82,24 +86,24 @@ class Server final : public HttpServer {
 
   void Stop() override {
     if (stopped_.exchange(true)) return;
-    asio::post(io_, [this] {
-      beast::error_code ec;
-      acceptor_.close(ec);
-    });
     io_.stop();
     for (auto& t : threads_) t.join();
     workers_.join();
+    beast::error_code ec;
+    acceptor_.close(ec);  // no I/O thread is left to race with
   }
 
  private:
   asio::awaitable<void> Accept() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
+      // Each connection gets a strand of its own; the acceptor keeps its own too.
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted) co_return;
         continue;  // e.g. too many open files: keep serving the others
       }
-      asio::co_spawn(acceptor_.get_executor(), Session(std::move(socket)), asio::detached);
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, Session(std::move(socket)), asio::detached);
     }
   }
 
