@@ -78,10 +78,31 @@ void Service::Stop(Millis grace) {
   if (mock_) mock_->Stop();
 }
 
+// 200 when the database, the job queue and the event bus answer; else 503
+// naming the failing check (API.md, "Health and metrics").
+http::Response Service::Readiness() {
+  boost::json::object checks;
+  std::string failing;
+  auto check = [&](const char* name, const Status& s) {
+    checks[name] = s.ok() ? boost::json::object{{"status", "ok"}}
+                          : boost::json::object{{"status", "failing"}, {"error", std::string(CodeName(s.code()))}};
+    if (!s.ok() && failing.empty()) failing = name;
+  };
+  check("database", rt_.store().Ping());
+  check("jobQueue", rt_.queue().Health());
+  // In one process the bus itself cannot fail; what can is the audit trail every
+  // event is written to, so the check waits for the audit writes queued so far.
+  check("eventBus", rt_.store().FlushAudit());
+  boost::json::object body{{"status", failing.empty() ? "ready" : "unavailable"}, {"checks", std::move(checks)}};
+  if (!failing.empty()) body["failing"] = failing;
+  return {failing.empty() ? 200 : 503, "application/json", {}, boost::json::serialize(body)};
+}
+
 http::Response Service::Route(const http::Request& req) {
   if (req.path == "/healthz" && req.method == "GET") {
     return {200, "application/json", {}, R"({"status":"ok"})"};
   }
+  if (req.path == "/readyz" && req.method == "GET") return Readiness();
   constexpr std::string_view kWebhooks = "/v1/webhooks/";
   if (req.path.rfind(kWebhooks, 0) == 0) {
     const std::string provider = req.path.substr(kWebhooks.size());

@@ -39,6 +39,7 @@ class Service {
  private:
   explicit Service(Runtime& rt) : rt_(rt) {}
   http::Response Route(const http::Request& req);
+  http::Response Readiness();
 
   Runtime& rt_;
   std::unique_ptr<demo::MockProvider> mock_;

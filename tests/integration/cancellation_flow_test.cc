@@ -302,6 +302,18 @@ TEST_F(CancellationFlowTest, InboundWebhooksAreVerifiedAndReplaysRefused) {
   EXPECT_NE(started->front().metadata.find("webhook.process"), std::string::npos);
 }
 
+TEST_F(CancellationFlowTest, ReadinessNamesEveryCheck) {
+  auto r = cancellation::HttpRequest("GET", fmt::format("http://127.0.0.1:{}/readyz", svc_->http_port()), {}, "",
+                                     Millis(5000));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+  auto body = boost::json::parse(r->body).as_object();
+  EXPECT_EQ(body.at("status"), "ready");
+  for (const char* check : {"database", "jobQueue", "eventBus"}) {
+    EXPECT_EQ(body.at("checks").at(check).at("status"), "ok") << check;
+  }
+}
+
 class CancellationEmailTest : public CancellationFlowTest {
  protected:
   void SetUp() override {
