@@ -1,5 +1,7 @@
 #include "app/job_events.h"
 
+#include "core/json_util.h"
+
 namespace cancelflow::app {
 
 using queue::JobState;
@@ -22,9 +24,7 @@ void JobEvents::OnFinished(const queue::JobTransition& t) {
   boost::json::object data{{"type", t.type}, {"attempt", t.attempts}, {"maxAttempts", t.max_attempts}};
   if (t.duration) data["durationMs"] = t.duration->count();
   if (!t.error.ok()) {
-    data["error"] = {{"code", CodeName(t.error.code())},
-                     {"class", ErrorClassName(t.error.error_class())},
-                     {"message", t.error.message()}};
+    data["error"] = ErrorJson(t.error);
   }
   switch (t.state) {
     case JobState::kCompleted:

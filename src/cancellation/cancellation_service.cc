@@ -8,6 +8,7 @@
 
 #include "cancellation/full_process.h"
 #include "core/ids.h"
+#include "core/json_util.h"
 #include "queue/job.h"
 
 namespace cancelflow::cancellation {
@@ -19,10 +20,13 @@ bool OneOf(const std::string& v, std::initializer_list<const char*> options) {
   return std::any_of(options.begin(), options.end(), [&](const char* o) { return v == o; });
 }
 
+// API.md's attempt errors spell the code in lower case ("deadline_exceeded").
 json::object ErrorOf(const Status& s) {
+  json::object e = ErrorJson(s);
   std::string code(CodeName(s.code()));
   std::transform(code.begin(), code.end(), code.begin(), [](unsigned char c) { return std::tolower(c); });
-  return {{"code", code}, {"class", ErrorClassName(s.error_class())}, {"message", s.message()}};
+  e["code"] = code;
+  return e;
 }
 
 std::string StepMessage(const std::string& step, const std::string& provider) {

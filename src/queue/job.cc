@@ -43,6 +43,8 @@ std::optional<JobState> ParseJobState(std::string_view name) {
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "core/json_util.h"
+
 namespace cancelflow::queue {
 
 Status ValidateNewJob(const NewJob& job) {
@@ -63,13 +65,10 @@ Status ValidateNewJob(const NewJob& job) {
 }
 
 std::string JobErrorJson(int attempt, const Status& error, TimePoint at) {
-  return boost::json::serialize(boost::json::object{
-      {"attempt", attempt},
-      {"class", ErrorClassName(error.error_class())},
-      {"code", CodeName(error.code())},
-      {"message", error.message()},
-      {"at", FormatRfc3339(at)},
-  });
+  boost::json::object entry = ErrorJson(error);
+  entry["attempt"] = attempt;
+  entry["at"] = FormatRfc3339(at);
+  return boost::json::serialize(entry);
 }
 
 }  // namespace cancelflow::queue

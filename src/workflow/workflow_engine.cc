@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.h"
+#include "core/json_util.h"
 
 namespace cancelflow::workflow {
 namespace {
@@ -39,10 +40,6 @@ std::string_view ResultName(StepResult r) {
     case StepResult::kTimedOut: return "timed_out";
   }
   return "failed";
-}
-
-json::object ErrorJson(const Status& s) {
-  return {{"code", CodeName(s.code())}, {"class", ErrorClassName(s.error_class())}, {"message", s.message()}};
 }
 
 void AppendHistory(store::WorkflowInstance& w, json::object entry) {
