@@ -208,21 +208,17 @@ Result<store::CancellationRequest> CancellationService::ConfirmManual(const std:
   return *r;
 }
 
-std::string CancellationService::ProviderOf(const store::WorkflowInstance& w) {
+json::object CancellationService::ContextOf(const store::WorkflowInstance& w) {
   json::error_code ec;
   auto ctx = json::parse(w.context, ec);
-  if (ec || !ctx.is_object()) return "";
-  const auto* p = ctx.as_object().if_contains("provider");
-  return p != nullptr && p->is_string() ? std::string(p->as_string()) : "";
+  return !ec && ctx.is_object() ? std::move(ctx.as_object()) : json::object{};
 }
 
-Result<store::CancellationRequest> CancellationService::RequestOf(const store::WorkflowInstance& w) {
-  json::error_code ec;
-  auto ctx = json::parse(w.context, ec);
-  if (ec || !ctx.is_object() || !ctx.as_object().contains("requestId")) {
-    return NotFound("workflow " + w.id + " has no request");
-  }
-  return store_.GetCancellation(std::string(ctx.as_object().at("requestId").as_string()));
+Result<store::CancellationRequest> CancellationService::RequestOf(const store::WorkflowInstance& w,
+                                                                  const json::object& ctx) {
+  const std::string id = StringMember(ctx, "requestId");
+  if (id.empty()) return NotFound("workflow " + w.id + " has no request");
+  return store_.GetCancellation(id);
 }
 
 void CancellationService::Save(store::CancellationRequest& r) {
@@ -293,7 +289,8 @@ void CancellationService::CloseAttempt(store::CancellationRequest& r, const work
 
 void CancellationService::OnStepStarted(const store::WorkflowInstance& w, const workflow::Step& step) {
   if (w.definition != kFullProcess) return;
-  auto r = RequestOf(w);
+  const json::object ctx = ContextOf(w);
+  auto r = RequestOf(w, ctx);
   if (!r || !r->active()) return;
   r->current_step = step.name;
   r->progress = std::max(r->progress, w.progress);
@@ -310,14 +307,15 @@ void CancellationService::OnStepStarted(const store::WorkflowInstance& w, const 
   }
   Save(*r);
   if (starting) Emit("cancellation.processing", *r);
-  const ProviderConfig* p = providers_.Find(ProviderOf(w));
+  const ProviderConfig* p = providers_.Find(StringMember(ctx, "provider"));
   Progress(*r, StepMessage(step.name, p != nullptr ? p->display_name : "the provider"));
 }
 
 void CancellationService::OnStepFinished(const store::WorkflowInstance& w, const workflow::Step& step,
                                          const workflow::StepOutcome& outcome) {
   if (w.definition != kFullProcess) return;
-  auto r = RequestOf(w);
+  const json::object ctx = ContextOf(w);
+  auto r = RequestOf(w, ctx);
   if (!r || !r->active()) return;
   const bool ok = outcome.result == workflow::StepResult::kSucceeded;
   if (step.name == "api" || step.name == "webhook" || step.name == "await_confirmation") {
@@ -328,7 +326,7 @@ void CancellationService::OnStepFinished(const store::WorkflowInstance& w, const
     // A webhook that was sent stays open until its confirmation (or timeout).
     if (step.name != "webhook" || !ok) CloseAttempt(*r, recorded);
     if (step.name != "webhook" || !ok) {
-      Track(*r, ProviderOf(w), step.name == "api" ? "api" : "webhook",
+      Track(*r, StringMember(ctx, "provider"), step.name == "api" ? "api" : "webhook",
             recorded.result == workflow::StepResult::kSucceeded ? "succeeded"
             : recorded.result == workflow::StepResult::kTimedOut ? "timed_out"
                                                                  : "failed");
@@ -366,7 +364,7 @@ void CancellationService::OnStepFinished(const store::WorkflowInstance& w, const
 
 void CancellationService::OnWorkflowFinished(const store::WorkflowInstance& w) {
   if (w.definition != kFullProcess || w.status == "completed" || w.status == "aborted") return;
-  auto r = RequestOf(w);
+  auto r = RequestOf(w, ContextOf(w));
   if (!r || !r->active()) return;
   r->status = "failed";
   Save(*r);

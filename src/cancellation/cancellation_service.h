@@ -65,11 +65,12 @@ class CancellationService final : public workflow::WorkflowObserver {
 
  private:
   Result<InitiateResult> Replay(const store::CancellationRequest& existing, const std::string& fingerprint);
-  Result<store::CancellationRequest> RequestOf(const store::WorkflowInstance& w);
+  // The workflow's context is parsed once per hook and read by both below.
+  static boost::json::object ContextOf(const store::WorkflowInstance& w);
+  Result<store::CancellationRequest> RequestOf(const store::WorkflowInstance& w, const boost::json::object& ctx);
   void CloseAttempt(store::CancellationRequest& r, const workflow::StepOutcome& outcome);
   void Track(const store::CancellationRequest& r, const std::string& provider, const std::string& method,
              const std::string& outcome);
-  static std::string ProviderOf(const store::WorkflowInstance& w);
   void Save(store::CancellationRequest& r);
   void Emit(const std::string& type, const store::CancellationRequest& r, boost::json::object data = {});
   void Progress(store::CancellationRequest& r, const std::string& message);

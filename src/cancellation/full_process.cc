@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_util.h"
+
 namespace cancelflow::cancellation {
 namespace {
 
@@ -9,10 +11,6 @@ using workflow::Context;
 using workflow::Step;
 using workflow::StepKind;
 
-std::string Str(const Context& c, const char* key) {
-  const auto* v = c.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 bool Flag(const Context& c, const char* key) {
   const auto* v = c.if_contains(key);
   return v != nullptr && v->is_bool() && v->as_bool();
@@ -26,7 +24,7 @@ Step Job(std::string name, std::string type, int progress, std::string next, std
   s.progress = progress;
   s.next = std::move(next);
   s.on_failure = std::move(on_failure);
-  s.payload = [](const Context& c) { return boost::json::object{{"requestId", Str(c, "requestId")}}; };
+  s.payload = [](const Context& c) { return boost::json::object{{"requestId", StringMember(c, "requestId")}}; };
   return s;
 }
 
@@ -41,7 +39,7 @@ Step Condition(std::string name, std::function<std::string(const Context&)> choo
 Step Notify(std::string name, std::string kind, int progress, std::string next) {
   Step s = Job(std::move(name), "notification.send", progress, std::move(next));
   s.payload = [kind](const Context& c) {
-    return boost::json::object{{"requestId", Str(c, "requestId")}, {"kind", kind}};
+    return boost::json::object{{"requestId", StringMember(c, "requestId")}, {"kind", kind}};
   };
   return s;
 }
@@ -60,7 +58,7 @@ std::string ConfirmationKey(std::string_view request_id) { return "cancellation:
 
 workflow::Definition FullProcessDefinition() {
   Step route = Condition("route", [](const Context& c) {
-    const std::string m = Str(c, "preferredMethod");
+    const std::string m = StringMember(c, "preferredMethod");
     if ((m == "auto" || m == "api") && Flag(c, "hasApi")) return "api";
     if ((m == "auto" || m == "api" || m == "webhook") && Flag(c, "hasWebhook")) return "webhook";
     return "manual";
@@ -73,10 +71,10 @@ workflow::Definition FullProcessDefinition() {
   await.kind = StepKind::kWaitEvent;
   await.progress = 70;
   await.event_type = "webhook.received";
-  await.wait_key = [](const Context& c) { return ConfirmationKey(Str(c, "requestId")); };
+  await.wait_key = [](const Context& c) { return ConfirmationKey(StringMember(c, "requestId")); };
   await.event_key = [](const events::Event& e) {
-    const auto* id = e.data.if_contains("requestId");
-    return id != nullptr && id->is_string() ? ConfirmationKey(id->as_string()) : std::string();
+    const std::string id = StringMember(e.data, "requestId");
+    return id.empty() ? std::string() : ConfirmationKey(id);
   };
   await.wait_timeout = [](const Context& c) {
     const auto* v = c.if_contains("confirmationTimeoutMs");
@@ -114,7 +112,7 @@ workflow::Definition FullProcessDefinition() {
 workflow::Definition WebhookProcessDefinition() {
   auto payload = [](const Context& c) {
     return boost::json::object{
-        {"provider", Str(c, "provider")}, {"messageId", Str(c, "messageId")}, {"body", Str(c, "body")}};
+        {"provider", StringMember(c, "provider")}, {"messageId", StringMember(c, "messageId")}, {"body", StringMember(c, "body")}};
   };
   Step process = Job("process", "webhook.process", 30, "update_status");
   process.payload = payload;

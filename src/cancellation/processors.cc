@@ -9,6 +9,7 @@
 #include "cancellation/http_client.h"
 #include "cancellation/webhook_signature.h"
 #include "core/ids.h"
+#include "core/json_util.h"
 #include "events/redactor.h"
 
 namespace cancelflow::cancellation {
@@ -23,11 +24,6 @@ Result<json::object> PayloadOf(const queue::Job& job) {
   return std::move(v.as_object());
 }
 
-std::string Field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
 bool Contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 // What every cancellation job needs: the request, its subscription, the provider.
@@ -40,7 +36,7 @@ struct Target {
 Result<Target> LoadTarget(const ProcessorContext& ctx, const queue::Job& job) {
   auto payload = PayloadOf(job);
   if (!payload) return payload.status();
-  auto r = ctx.store.GetCancellation(Field(*payload, "requestId"));
+  auto r = ctx.store.GetCancellation(StringMember(*payload, "requestId"));
   if (!r) return r.status();
   auto sub = ctx.store.GetSubscription(r->subscription_id);
   if (!sub) return sub.status();
@@ -88,7 +84,7 @@ class CancellationJobProcessor {
     json::error_code ec;
     auto body = json::parse(resp->body, ec);
     if (!ec && body.is_object()) {
-      const std::string code = Field(body.as_object(), "confirmationCode");
+      const std::string code = StringMember(body.as_object(), "confirmationCode");
       if (!code.empty()) CF_RETURN_IF_ERROR(ctx_.store.SetConfirmationCode(t->request.id, code));
     }
     return Status::Ok();
@@ -147,7 +143,7 @@ class NotificationJobProcessor {
     if (!payload) return payload.status();
     auto t = LoadTarget(ctx_, job);
     if (!t) return t.status();
-    const std::string kind = Field(*payload, "kind");
+    const std::string kind = StringMember(*payload, "kind");
     const std::string& name = t->subscription.name;
     std::string type, title, message;
     if (kind == "completed") {
@@ -244,21 +240,21 @@ class WebhookJobProcessor {
   Result<Matched> Match(const queue::Job& job) {
     auto payload = PayloadOf(job);
     if (!payload) return payload.status();
-    Matched m{Field(*payload, "provider"), Field(*payload, "messageId")};
+    Matched m{StringMember(*payload, "provider"), StringMember(*payload, "messageId")};
     json::error_code ec;
-    auto body = json::parse(Field(*payload, "body"), ec);
+    auto body = json::parse(StringMember(*payload, "body"), ec);
     if (ec || !body.is_object()) return InvalidArgument("webhook body is not a JSON object");
     const auto& b = body.as_object();
-    m.type = Field(b, "type");
+    m.type = StringMember(b, "type");
     if (m.type != "cancellation.confirmed" && m.type != "cancellation.rejected" && m.type != "subscription.cancelled") {
       return InvalidArgument(fmt::format("webhook type {:?} is not handled", m.type));
     }
     const auto* data = b.if_contains("data");
     if (data == nullptr || !data->is_object()) return InvalidArgument("webhook body has no data object");
     const auto& d = data->as_object();
-    m.confirmation_code = Field(d, "confirmationCode");
-    m.reason = Field(d, "reason");
-    if (const std::string id = Field(d, "requestId"); !id.empty()) {
+    m.confirmation_code = StringMember(d, "confirmationCode");
+    m.reason = StringMember(d, "reason");
+    if (const std::string id = StringMember(d, "requestId"); !id.empty()) {
       auto r = ctx_.store.GetCancellation(id);
       if (r) {
         auto sub = ctx_.store.GetSubscription(r->subscription_id);
@@ -269,7 +265,7 @@ class WebhookJobProcessor {
         }
       }
     }
-    const std::string external = Field(d, "externalId");
+    const std::string external = StringMember(d, "externalId");
     if (external.empty()) return InvalidArgument("webhook data names neither requestId nor externalId");
     auto sub = ctx_.store.FindSubscriptionByExternalId(m.provider, external);
     if (!sub) return sub.status().code() == Code::kNotFound ? Result<Matched>(m) : Result<Matched>(sub.status());
@@ -286,7 +282,7 @@ Status TrackOutcome(const ProcessorContext& ctx, const queue::Job& job) {
   auto p = PayloadOf(job);
   if (!p) return p.status();
   const auto* duration = p->if_contains("durationMs");
-  store::ProviderOutcome o{Field(*p, "provider"), Field(*p, "method"), Field(*p, "outcome"),
+  store::ProviderOutcome o{StringMember(*p, "provider"), StringMember(*p, "method"), StringMember(*p, "outcome"),
                            duration != nullptr && duration->is_int64() ? duration->as_int64() : 0, ctx.clock.Now()};
   if (o.provider.empty() || o.method.empty() || o.outcome.empty()) {
     return InvalidArgument("analytics.track needs provider, method and outcome");

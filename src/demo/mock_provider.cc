@@ -19,6 +19,7 @@
 #include "cancellation/http_client.h"
 #include "cancellation/webhook_signature.h"
 #include "core/ids.h"
+#include "core/json_util.h"
 
 namespace cancelflow::demo {
 namespace {
@@ -160,9 +161,7 @@ class Server final : public MockProvider {
 
   Response Api(const Request& req, const std::string& provider, const json::object& body) {
     const std::string key(req[std::string_view("Idempotency-Key")]);
-    const std::string external = body.contains("externalId") && body.at("externalId").is_string()
-                                     ? std::string(body.at("externalId").as_string())
-                                     : "";
+    const std::string external = StringMember(body, "externalId");
     if (key.empty() || external.empty()) {
       return Reply(req, http::status::bad_request, {{"error", "Idempotency-Key and externalId are required"}});
     }
@@ -213,8 +212,9 @@ class Server final : public MockProvider {
       const auto* data = body.if_contains("data");
       if (data != nullptr && data->is_object()) {
         const auto& d = data->as_object();
-        const std::string request_id = d.contains("requestId") ? std::string(d.at("requestId").as_string()) : "";
-        const std::string external = d.contains("externalId") ? std::string(d.at("externalId").as_string()) : "";
+        // A peer's JSON: a member of the wrong type reads as absent, never throws.
+        const std::string request_id = StringMember(d, "requestId");
+        const std::string external = StringMember(d, "externalId");
         const std::string code = Cancel(h.id, external);
         std::lock_guard lock(mu_);
         threads_.emplace_back(

@@ -5,6 +5,7 @@
 
 #include "cancellation/full_process.h"
 #include "cancellation/webhook_signature.h"
+#include "core/json_util.h"
 
 namespace cancelflow::http {
 
@@ -26,10 +27,7 @@ Response WebhookIntake::Handle(const Request& req, const std::string& provider) 
                                                  clock_.Now());
     boost::system::error_code ec;
     auto body = boost::json::parse(req.body, ec);
-    if (verified.ok() && !ec && body.is_object() && body.as_object().contains("id") &&
-        body.as_object().at("id").is_string()) {
-      message_id = std::string(body.as_object().at("id").as_string());
-    }
+    if (verified.ok() && !ec && body.is_object()) message_id = StringMember(body.as_object(), "id");
     if (verified.ok() && message_id.empty()) verified = Status(Code::kUnauthenticated, "Stripe event has no id");
   } else {
     const cancellation::StandardWebhookHeaders h{req.Header("webhook-id"), req.Header("webhook-timestamp"),

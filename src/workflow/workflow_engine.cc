@@ -149,7 +149,7 @@ void WorkflowEngine::Publish(const std::string& type, const store::WorkflowInsta
   if (w.current_step && !data.contains("step")) data["step"] = *w.current_step;
   std::optional<std::string> user;
   Context ctx = ParseContext(w);
-  if (auto* u = ctx.if_contains("userId"); u && u->is_string()) user = std::string(u->as_string());
+  if (std::string u = StringMember(ctx, "userId"); !u.empty()) user = std::move(u);
   bus_.Publish(type, w.id, std::move(data), std::move(user));
 }
 
