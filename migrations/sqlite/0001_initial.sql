@@ -90,7 +90,6 @@ CREATE TABLE workflow_instances (
 );
 CREATE INDEX workflow_instances_unfinished ON workflow_instances(status)
   WHERE status IN ('pending', 'running', 'waiting');
-CREATE INDEX workflow_instances_job ON workflow_instances(awaiting_job) WHERE awaiting_job IS NOT NULL;
 CREATE INDEX workflow_instances_wait ON workflow_instances(wait_key) WHERE wait_key IS NOT NULL;
 CREATE INDEX workflow_instances_wake ON workflow_instances(wake_at) WHERE wake_at IS NOT NULL;
 CREATE INDEX workflow_instances_finished ON workflow_instances(finished_at) WHERE finished_at IS NOT NULL;

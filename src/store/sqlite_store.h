@@ -46,7 +46,6 @@ class SqliteStore final : public Store {
   Status SaveWorkflow(const WorkflowInstance& instance) override;
   Result<WorkflowInstance> GetWorkflow(const std::string& id) override;
   Result<std::vector<WorkflowInstance>> ListUnfinishedWorkflows() override;
-  Result<WorkflowInstance> FindWorkflowAwaitingJob(const std::string& job_id) override;
   Result<std::vector<WorkflowInstance>> FindWorkflowsWaitingFor(const std::string& wait_key) override;
   Result<std::vector<WorkflowInstance>> DueWorkflows(TimePoint now, int limit) override;
   Result<std::optional<TimePoint>> NextWorkflowWake() override;

@@ -76,14 +76,6 @@ Result<std::vector<WorkflowInstance>> SqliteStore::ListUnfinishedWorkflows() {
   });
 }
 
-Result<WorkflowInstance> SqliteStore::FindWorkflowAwaitingJob(const std::string& job_id) {
-  return db_.Read<WorkflowInstance>([&](SqliteConnection& c) {
-    return QueryOne<WorkflowInstance>(c, "SELECT " + kColumns + " FROM workflow_instances WHERE awaiting_job = ?",
-                                      "workflow awaiting " + job_id, [&](SqliteStatement& s) { s.Bind(1, job_id); },
-                                      ReadWorkflow);
-  });
-}
-
 Result<std::vector<WorkflowInstance>> SqliteStore::FindWorkflowsWaitingFor(const std::string& wait_key) {
   return db_.Read<std::vector<WorkflowInstance>>([&](SqliteConnection& c) {
     return QueryRows<WorkflowInstance>(c, "SELECT " + kColumns + " FROM workflow_instances WHERE wait_key = ?",

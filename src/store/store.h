@@ -82,7 +82,6 @@ class Store {
   virtual Status SaveWorkflow(const WorkflowInstance& instance) = 0;  // insert or replace
   virtual Result<WorkflowInstance> GetWorkflow(const std::string& id) = 0;
   virtual Result<std::vector<WorkflowInstance>> ListUnfinishedWorkflows() = 0;
-  virtual Result<WorkflowInstance> FindWorkflowAwaitingJob(const std::string& job_id) = 0;
   virtual Result<std::vector<WorkflowInstance>> FindWorkflowsWaitingFor(const std::string& wait_key) = 0;
   // Unfinished instances whose timer is due at `now`, and the earliest timer.
   virtual Result<std::vector<WorkflowInstance>> DueWorkflows(TimePoint now, int limit) = 0;

@@ -87,7 +87,7 @@ TEST_F(RecordsTest, CancellationAndWorkflowAreCreatedTogether) {
   EXPECT_EQ(store_->FindActiveCancellation("sub_1").status().code(), Code::kNotFound);
 }
 
-TEST_F(RecordsTest, WorkflowLookupsByJobWaitKeyAndTimer) {
+TEST_F(RecordsTest, WorkflowLookupsByWaitKeyAndTimer) {
   auto w = Workflow("wf_a");
   w.status = "waiting";
   w.wait_key = "webhook.received:req_1";
@@ -98,7 +98,7 @@ TEST_F(RecordsTest, WorkflowLookupsByJobWaitKeyAndTimer) {
   j.awaiting_job = "job_1";
   ASSERT_TRUE(store_->SaveWorkflow(j).ok());
 
-  EXPECT_EQ(store_->FindWorkflowAwaitingJob("job_1")->id, "wf_b");
+  EXPECT_EQ(store_->GetWorkflow("wf_b")->awaiting_job, "job_1");
   EXPECT_EQ(store_->FindWorkflowsWaitingFor("webhook.received:req_1")->size(), 1u);
   EXPECT_EQ(**store_->NextWorkflowWake(), kT0 + Millis(5000));
   EXPECT_TRUE(store_->DueWorkflows(kT0 + Millis(4999), 10)->empty());
