@@ -33,16 +33,20 @@ struct Target {
   const ProviderConfig* provider = nullptr;
 };
 
-Result<Target> LoadTarget(const ProcessorContext& ctx, const queue::Job& job) {
-  auto payload = PayloadOf(job);
-  if (!payload) return payload.status();
-  auto r = ctx.store.GetCancellation(StringMember(*payload, "requestId"));
+Result<Target> LoadTarget(const ProcessorContext& ctx, const json::object& payload) {
+  auto r = ctx.store.GetCancellation(StringMember(payload, "requestId"));
   if (!r) return r.status();
   auto sub = ctx.store.GetSubscription(r->subscription_id);
   if (!sub) return sub.status();
   const ProviderConfig* p = ctx.providers.Find(sub->provider);
   if (p == nullptr) return FailedPrecondition(fmt::format("provider {} is not configured", sub->provider));
   return Target{std::move(*r), std::move(*sub), p};
+}
+
+Result<Target> LoadTarget(const ProcessorContext& ctx, const queue::Job& job) {
+  auto payload = PayloadOf(job);
+  if (!payload) return payload.status();
+  return LoadTarget(ctx, *payload);
 }
 
 std::map<std::string, std::string> TemplateValues(const Target& t) {
@@ -120,8 +124,9 @@ class CancellationJobProcessor {
     auto t = LoadTarget(ctx_, job);
     if (!t) return t.status();
     const ManualConfig& m = t->provider->manual;
+    const auto values = TemplateValues(*t);
     json::array steps;
-    for (const auto& s : m.steps) steps.emplace_back(RenderTemplate(s, TemplateValues(*t), false));
+    for (const auto& s : m.steps) steps.emplace_back(RenderTemplate(s, values, false));
     json::object instructions{{"steps", std::move(steps)}};
     if (m.url) instructions["url"] = *m.url;
     if (m.phone) instructions["phone"] = *m.phone;
@@ -141,7 +146,7 @@ class NotificationJobProcessor {
   Status Send(const queue::Job& job) {
     auto payload = PayloadOf(job);
     if (!payload) return payload.status();
-    auto t = LoadTarget(ctx_, job);
+    auto t = LoadTarget(ctx_, *payload);
     if (!t) return t.status();
     const std::string kind = StringMember(*payload, "kind");
     const std::string& name = t->subscription.name;
