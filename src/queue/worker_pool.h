@@ -1,12 +1,13 @@
 // WorkerPool: runs the processors of job types on a fixed number of threads.
 //
 // One worker at a time claims a batch for everybody (Claim of up to
-// 2·concurrency jobs, so the next jobs are ready while the current ones run);
-// finished jobs are reported in batches by whichever worker finds no report in
-// flight (Complete), and that worker then tells the observer about its batch
-// while another may already report the next one. An idle pool sleeps until the queue's ready callback, the
-// next delayed job's due time or the idle tick (JOB_PROCESSING_INTERVAL),
-// whichever comes first, so a new job starts within milliseconds.
+// max(2·concurrency, 32) jobs less those running, so the next jobs are ready
+// while the current ones run). Finished jobs are reported in batches by
+// whichever worker finds no report in flight (Complete); that worker then
+// tells the observer about its batch while another may already report the
+// next one. An idle pool sleeps until the queue's ready callback, the next
+// delayed job's due time or the idle tick (JOB_PROCESSING_INTERVAL), whichever
+// comes first, so a new job starts within milliseconds.
 //
 // A maintenance thread extends the leases of running jobs and runs the queue's
 // maintenance (delayed promotion, stalled-job recovery, retention).
