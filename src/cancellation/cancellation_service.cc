@@ -197,8 +197,9 @@ Result<store::CancellationRequest> CancellationService::ConfirmManual(const std:
     r->confirmation_code = code;
     (void)store_.SetConfirmationCode(r->id, *code);
   }
-  Save(*r);
+  // The subscription first: whoever sees the request completed sees it cancelled.
   (void)store_.SetSubscriptionStatus(r->subscription_id, "cancelled", clock_.Now());
+  Save(*r);
   Emit("cancellation.completed", *r, {{"method", "manual"}});
   if (r->notify_realtime) {
     (void)notifier_.Send(r->user_id, "cancellation.completed", "Subscription cancelled",
@@ -339,8 +340,9 @@ void CancellationService::OnStepFinished(const store::WorkflowInstance& w, const
       r->status = "completed";
       r->progress = 100;
       r->completed_at = clock_.Now();
-      Save(*r);
+      // The subscription first: whoever sees the request completed sees it cancelled.
       (void)store_.SetSubscriptionStatus(r->subscription_id, "cancelled", clock_.Now());
+      Save(*r);
       Emit("cancellation.completed", *r);
       return;
     }
