@@ -118,7 +118,12 @@ TEST_F(CancellationFlowTest, ApiSuccessCompletesInOneAttempt) {
   auto s = *rt_->store().GetSubscription(sub);
   EXPECT_EQ(svc_->mock_provider()->CancellationsOf(s.external_id), 1);
 
-  auto timeline = Timeline(started.request_id);
+  // The event follows the saved status (persist, then emit): wait for it.
+  std::vector<std::string> timeline;
+  EXPECT_TRUE(WaitUntil([&] {
+    timeline = Timeline(started.request_id);
+    return std::find(timeline.begin(), timeline.end(), "cancellation.completed") != timeline.end();
+  }));
   ASSERT_GE(timeline.size(), 3u);
   EXPECT_EQ(timeline.front(), "cancellation.requested");
   EXPECT_NE(std::find(timeline.begin(), timeline.end(), "cancellation.processing"), timeline.end());
