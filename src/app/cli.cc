@@ -11,8 +11,9 @@
 
 #include "app/runtime.h"
 #include "app/service.h"
-#include "demo/mock_provider.h"
 #include "core/log.h"
+#include "demo/mock_provider.h"
+#include "http/auth.h"
 #include "queue/job_json.h"
 #include "queue/worker_pool.h"
 
@@ -166,6 +167,31 @@ int JobsPauseOrResume(const Overrides& o, const std::string& type, bool pause) {
   return 0;
 }
 
+// users create / tokens create: print the new token once, on stdout alone, so
+// scripts can capture it (TOKEN=$(cancelflow users create …)).
+int PrintNewToken(const Result<std::string>& token) {
+  if (!token) {
+    std::cerr << "cancelflow: " << token.status().message() << "\n";
+    return token.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  std::cout << *token << "\n";
+  return 0;
+}
+
+int UsersCreate(const Overrides& o, const std::string& id, const std::string& email, bool admin) {
+  int code = 0;
+  auto rt = OpenRuntime(o, code);
+  if (!rt) return code;
+  return PrintNewToken(http::CreateUserWithToken(rt->store(), rt->clock(), id, email, admin ? "admin" : "user"));
+}
+
+int TokensCreate(const Overrides& o, const std::string& user_id) {
+  int code = 0;
+  auto rt = OpenRuntime(o, code);
+  if (!rt) return code;
+  return PrintNewToken(http::IssueToken(rt->store(), rt->clock(), user_id));
+}
+
 int RunMockProvider(const std::string& addr, const std::string& callback, const std::string& secret, int delay_ms) {
   sigset_t signals;
   sigemptyset(&signals);
@@ -248,6 +274,21 @@ int RunCli(int argc, char** argv) {
   AddStoreFlags(resume, o);
   resume->add_option("type", job_type, "the job type")->required();
 
+  std::string user_id, user_email;
+  bool user_admin = false;
+  auto* users = app.add_subcommand("users", "Manage users");
+  users->require_subcommand(1);
+  auto* users_create = users->add_subcommand("create", "Create a user and print their first bearer token (once)");
+  AddStoreFlags(users_create, o);
+  users_create->add_option("--id", user_id, "the user's id (letters, digits, _ - .)")->required();
+  users_create->add_option("--email", user_email, "the user's email address")->required();
+  users_create->add_flag("--admin", user_admin, "make the user an admin");
+  auto* tokens = app.add_subcommand("tokens", "Manage bearer tokens");
+  tokens->require_subcommand(1);
+  auto* tokens_create = tokens->add_subcommand("create", "Create another bearer token for a user and print it (once)");
+  AddStoreFlags(tokens_create, o);
+  tokens_create->add_option("--user", user_id, "the user's id")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -261,6 +302,8 @@ int RunCli(int argc, char** argv) {
   if (retry->parsed()) return JobsRetry(o, job_id);
   if (pause->parsed()) return JobsPauseOrResume(o, job_type, true);
   if (resume->parsed()) return JobsPauseOrResume(o, job_type, false);
+  if (users_create->parsed()) return UsersCreate(o, user_id, user_email, user_admin);
+  if (tokens_create->parsed()) return TokensCreate(o, user_id);
   return kExitUsage;
 }
 

@@ -39,8 +39,25 @@ Result<std::unique_ptr<Service>> Service::Start(Runtime& rt, ServiceOptions opti
                                                                     s->providers_, *s->notifier_, rt.clock());
   s->engine_->AddObserver(s->service_.get());
 
+  s->hub_ = std::make_unique<realtime::Hub>(
+      realtime::HubOptions{.keepalive_interval = cfg.sse_keepalive_interval,
+                           .idle_timeout = cfg.sse_idle_timeout,
+                           .max_connections_per_user = cfg.sse_max_connections_per_user},
+      rt.clock());
+  s->to_hub_ = rt.bus().Subscribe("notification.sent", [hub = s->hub_.get()](const events::Event& e) {
+    if (!e.user_id) return;
+    const auto* seq = e.data.if_contains("seq");
+    if (seq == nullptr || !seq->is_int64()) return;
+    boost::json::object streamed = e.data;
+    streamed.erase("seq");
+    hub->Publish(*e.user_id, seq->as_int64(), boost::json::serialize(streamed));
+  });
+  s->service_metrics_ = std::make_unique<ServiceMetrics>(s->metrics_, rt.bus(), rt.queue(), *s->hub_);
+  s->engine_->AddObserver(s->service_metrics_.get());
+
   s->job_observers_.Add(&rt.job_events());
   s->job_observers_.Add(s->engine_.get());
+  s->job_observers_.Add(s->service_metrics_.get());
   s->pool_ = std::make_unique<queue::WorkerPool>(
       rt.queue(), rt.clock(),
       queue::WorkerPoolOptions{.concurrency = cfg.worker_concurrency, .idle_wait = cfg.job_processing_interval},
@@ -53,18 +70,30 @@ Result<std::unique_ptr<Service>> Service::Start(Runtime& rt, ServiceOptions opti
   s->engine_->StartTimer();
   s->pool_->Start();
 
-  s->intake_ = std::make_unique<http::WebhookIntake>(s->providers_, rt.store(), *s->engine_, rt.bus(), rt.clock());
-  Service* self = s.get();
-  auto server = http::HttpServer::Start(
-      {.host = cfg.host, .port = cfg.port, .worker_threads = std::max(4, cfg.worker_concurrency)},
-      [self](const http::Request& req) { return self->Route(req); });
-  if (!server) {
+  if (cfg.bootstrap_admin_token) CF_RETURN_IF_ERROR(http::BootstrapAdmin(rt.store(), rt.clock(), *cfg.bootstrap_admin_token));
+  s->hub_->Start();
+  if (Status st = s->StartHttp(); !st.ok()) {
     s->Stop(Millis(5000));
-    return server.status();
+    return st;
   }
-  s->http_ = std::move(*server);
   if (s->mock_) s->mock_->SetCallbackBaseUrl(fmt::format("http://127.0.0.1:{}", s->http_->port()));
   return s;
+}
+
+Status Service::StartHttp() {
+  const Config& cfg = rt_.config();
+  intake_ = std::make_unique<http::WebhookIntake>(providers_, rt_.store(), *engine_, rt_.bus(), rt_.clock());
+  monitor_ = std::make_unique<http::Monitor>(http::MonitorDeps{rt_.store(), rt_.queue(), *hub_, rt_.clock(),
+                                                               cfg.redis_url ? "redis" : "sqlite", rt_.clock().Now()});
+  api_ = std::make_unique<http::Api>(http::ApiDeps{cfg, rt_.store(), *service_, providers_, *notifier_, *hub_,
+                                                   *intake_, *monitor_, metrics_, rt_.clock(),
+                                                   [this] { return Readiness(); }});
+  auto server = http::HttpServer::Start(
+      {.host = cfg.host, .port = cfg.port, .worker_threads = std::max(4, cfg.worker_concurrency)},
+      [api = api_.get()](const http::Request& req) { return api->Handle(req); });
+  if (!server) return server.status();
+  http_ = std::move(*server);
+  return Status::Ok();
 }
 
 Service::~Service() { Stop(Millis(0)); }
@@ -73,6 +102,7 @@ void Service::Stop(Millis grace) {
   if (stopped_) return;
   stopped_ = true;
   if (http_) http_->Stop();
+  if (hub_) hub_->Stop();
   if (pool_) pool_->Stop(grace);
   if (engine_) engine_->Stop();
   if (mock_) mock_->Stop();
@@ -96,23 +126,6 @@ http::Response Service::Readiness() {
   boost::json::object body{{"status", failing.empty() ? "ready" : "unavailable"}, {"checks", std::move(checks)}};
   if (!failing.empty()) body["failing"] = failing;
   return {failing.empty() ? 200 : 503, "application/json", {}, boost::json::serialize(body)};
-}
-
-http::Response Service::Route(const http::Request& req) {
-  if (req.path == "/healthz" && req.method == "GET") {
-    return {200, "application/json", {}, R"({"status":"ok"})"};
-  }
-  if (req.path == "/readyz" && req.method == "GET") return Readiness();
-  constexpr std::string_view kWebhooks = "/v1/webhooks/";
-  if (req.path.rfind(kWebhooks, 0) == 0) {
-    const std::string provider = req.path.substr(kWebhooks.size());
-    if (req.method != "POST") return http::JsonError(405, "method_not_allowed", "use POST");
-    if (provider.empty() || provider.find('/') != std::string::npos) {
-      return http::JsonError(404, "not_found", "no such route");
-    }
-    return intake_->Handle(req, provider);
-  }
-  return http::JsonError(404, "not_found", "no such route");
 }
 
 }  // namespace cancelflow::app

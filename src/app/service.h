@@ -7,13 +7,18 @@
 #include <memory>
 
 #include "app/runtime.h"
+#include "app/service_metrics.h"
 #include "cancellation/cancellation_service.h"
 #include "cancellation/notifier.h"
 #include "cancellation/processors.h"
 #include "demo/mock_provider.h"
+#include "core/metrics.h"
+#include "http/api.h"
+#include "http/monitor.h"
 #include "http/server.h"
 #include "http/webhook_intake.h"
 #include "queue/worker_pool.h"
+#include "realtime/hub.h"
 #include "workflow/workflow_engine.h"
 
 namespace cancelflow::app {
@@ -35,11 +40,12 @@ class Service {
   workflow::WorkflowEngine& engine() { return *engine_; }
   const cancellation::ProviderRegistry& providers() const { return providers_; }
   demo::MockProvider* mock_provider() { return mock_.get(); }
+  realtime::Hub& hub() { return *hub_; }
 
  private:
   explicit Service(Runtime& rt) : rt_(rt) {}
-  http::Response Route(const http::Request& req);
   http::Response Readiness();
+  Status StartHttp();
 
   Runtime& rt_;
   std::unique_ptr<demo::MockProvider> mock_;
@@ -50,7 +56,15 @@ class Service {
   std::unique_ptr<cancellation::ProcessorContext> processor_context_;
   queue::JobObservers job_observers_;
   std::unique_ptr<queue::WorkerPool> pool_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<realtime::Hub> hub_;
+  events::EventBus::Subscription to_hub_;  // notification.sent → the hub
+  std::unique_ptr<ServiceMetrics> service_metrics_;
   std::unique_ptr<http::WebhookIntake> intake_;
+  std::unique_ptr<http::Monitor> monitor_;
+  std::unique_ptr<http::Api> api_;
+  // Declared last, so destroyed first: open event streams hold sockets of its
+  // io_context and are referenced by the hub.
   std::unique_ptr<http::HttpServer> http_;
   bool stopped_ = false;
 };

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
+#include <string_view>
 #include <cstdint>
 #include <string>
 
@@ -33,5 +35,8 @@ inline TimePoint FromUnixMillis(int64_t ms) { return TimePoint(Millis(ms)); }
 
 // RFC 3339 UTC with milliseconds: "2026-12-04T15:00:00.000Z".
 std::string FormatRfc3339(TimePoint t);
+// Parses RFC 3339 with a date, a time, optional fractional seconds and a zone
+// ("Z" or ±hh:mm): "2026-12-04T15:00:00Z", "2026-12-04T16:00:00.5+01:00".
+std::optional<TimePoint> ParseRfc3339(std::string_view text);
 
 }  // namespace cancelflow

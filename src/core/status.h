@@ -85,6 +85,9 @@ inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move
 inline Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 inline Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
+inline Status ResourceExhausted(std::string m) { return {Code::kResourceExhausted, std::move(m)}; }
+inline Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
+inline Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
 
 // A value or the Status that explains its absence. Never holds an OK status.
 template <typename T>
@@ -124,3 +127,12 @@ class [[nodiscard]] Result {
     ::cancelflow::Status cf_status_ = (expr); \
     if (!cf_status_.ok()) return cf_status_;  \
   } while (false)
+
+#define CF_STATUS_CONCAT_INNER(a, b) a##b
+#define CF_STATUS_CONCAT(a, b) CF_STATUS_CONCAT_INNER(a, b)
+// `CF_ASSIGN_OR_RETURN(auto x, F());` declares x from F()'s value, or returns its error.
+#define CF_ASSIGN_OR_RETURN(lhs, expr) CF_ASSIGN_OR_RETURN_IMPL(CF_STATUS_CONCAT(cf_result_, __LINE__), lhs, expr)
+#define CF_ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \
+  auto result = (expr);                             \
+  if (!result.ok()) return result.status();         \
+  lhs = std::move(*result)

@@ -2,10 +2,16 @@
 // sees Boost.Beast (which stays inside server.cc).
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace cancelflow::realtime {
+class Sink;
+}
 
 namespace cancelflow::http {
 
@@ -22,11 +28,21 @@ struct Request {
   const std::string& Header(const std::string& name) const;
 };
 
+// A response that stays open after its body (Server-Sent Events): the server
+// writes the head (no length; the stream ends when the connection closes) and
+// the body, then hands the connection to `open` as a sink. `closed` runs once
+// when the connection ends, also when it never opened.
+struct Streaming {
+  std::function<void(std::shared_ptr<realtime::Sink>)> open;
+  std::function<void()> closed;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::shared_ptr<Streaming> stream;  // set: an event stream (see Streaming)
 };
 
 // {"error": {"code", "message", "details"?}} as API.md says.

@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "realtime/sink.h"
+
 namespace cancelflow::http {
 namespace {
 
@@ -52,6 +54,97 @@ bhttp::response<bhttp::string_body> ToBeast(const Response& out, unsigned versio
   res.body() = out.body;
   res.prepare_payload();
   return res;
+}
+
+// An open event stream: the socket after the response head, a bounded queue of
+// shared immutable chunks, and a one-byte read that notices the peer leaving.
+// No coroutine frame, no timer, no buffer beyond what is queued: an idle
+// stream costs the socket and this object. Send/Close may be called from any
+// thread; everything else runs on the connection's strand.
+class EventStream final : public realtime::Sink, public std::enable_shared_from_this<EventStream> {
+ public:
+  EventStream(tcp::socket socket, std::function<void()> closed, size_t max_queued)
+      : socket_(std::move(socket)), closed_(std::move(closed)), max_queued_(max_queued) {}
+
+  void Start() { ReadProbe(); }
+
+  bool Send(std::shared_ptr<const std::string> chunk) override {
+    if (done_.load(std::memory_order_acquire)) return false;
+    const size_t n = chunk->size();
+    if (queued_.fetch_add(n, std::memory_order_relaxed) + n > max_queued_) {
+      queued_.fetch_sub(n, std::memory_order_relaxed);
+      return false;
+    }
+    asio::post(socket_.get_executor(), [self = shared_from_this(), chunk = std::move(chunk)]() mutable {
+      self->Enqueue(std::move(chunk));
+    });
+    return true;
+  }
+
+  void Close() override {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Finish(); });
+  }
+
+ private:
+  void Enqueue(std::shared_ptr<const std::string> chunk) {
+    if (finished_) return;
+    pending_.push_back(std::move(chunk));
+    if (!writing_) WriteNext();
+  }
+
+  void WriteNext() {
+    writing_ = true;
+    inflight_.swap(pending_);
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(inflight_.size());
+    for (const auto& c : inflight_) buffers.emplace_back(asio::buffer(*c));
+    asio::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, size_t written) {
+      self->queued_.fetch_sub(written, std::memory_order_relaxed);
+      self->inflight_.clear();
+      self->writing_ = false;
+      if (ec) return self->Finish();
+      if (!self->pending_.empty() && !self->finished_) self->WriteNext();
+    });
+  }
+
+  void ReadProbe() {
+    socket_.async_read_some(asio::buffer(&probe_, 1), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Finish();  // the peer left (or Finish closed the socket)
+      self->ReadProbe();              // a client has nothing to say here; ignore it
+    });
+  }
+
+  void Finish() {
+    if (finished_) return;
+    finished_ = true;
+    done_.store(true, std::memory_order_release);
+    beast::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    pending_.clear();
+    if (closed_) std::exchange(closed_, nullptr)();
+  }
+
+  tcp::socket socket_;
+  std::function<void()> closed_;
+  const size_t max_queued_;
+  std::atomic<size_t> queued_{0};  // bytes accepted by Send and not yet written
+  std::atomic<bool> done_{false};
+  bool finished_ = false;
+  bool writing_ = false;
+  std::vector<std::shared_ptr<const std::string>> pending_;
+  std::vector<std::shared_ptr<const std::string>> inflight_;
+  char probe_ = 0;
+};
+
+std::string StreamHead(const Response& out) {
+  std::string head = fmt::format("HTTP/1.1 {} {}\r\nServer: cancelflow\r\nContent-Type: {}\r\n", out.status,
+                                 std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(out.status))),
+                                 out.content_type);
+  for (const auto& [k, v] : out.headers) head += fmt::format("{}: {}\r\n", k, v);
+  // No length: the body is the stream, and it ends when the connection closes.
+  head += "Cache-Control: no-cache\r\nConnection: close\r\nX-Accel-Buffering: no\r\n\r\n";
+  return head + out.body;
 }
 
 class Server final : public HttpServer {
@@ -139,6 +232,10 @@ class Server final : public HttpServer {
             }
           },
           asio::use_awaitable);
+      if (out.stream) {
+        co_await OpenStream(std::move(stream), std::move(out));
+        co_return;
+      }
       auto res = ToBeast(out, req.version(), req.keep_alive());
       stream.expires_after(options_.idle_timeout);
       auto [wec, wn] = co_await bhttp::async_write(stream, res, kTuple);
@@ -146,6 +243,23 @@ class Server final : public HttpServer {
     }
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // Writes the head and first chunk of an event stream, then hands the socket
+  // to an EventStream, and this coroutine (with its buffers) ends.
+  asio::awaitable<void> OpenStream(beast::tcp_stream stream, Response out) {
+    const auto head = std::make_shared<const std::string>(StreamHead(out));
+    stream.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(*head), kTuple);
+    if (ec) {
+      if (out.stream->closed) out.stream->closed();
+      co_return;
+    }
+    stream.expires_never();
+    auto sink = std::make_shared<EventStream>(stream.release_socket(), std::move(out.stream->closed),
+                                              options_.stream_buffer_limit);
+    if (out.stream->open) out.stream->open(sink);
+    sink->Start();
   }
 
   ServerOptions options_;

@@ -5,6 +5,8 @@
 // store, and the answer is written back on the connection's I/O thread. Keep-
 // alive; a request must arrive complete within the header/idle timeout; a body
 // over the limit is answered 413; nothing a client sends can crash the server.
+// A Response with `stream` set becomes an event stream (SSE) that outlives the
+// handler: see Streaming in http_types.h.
 //
 // Thread-safety: Start/Stop from one thread; the handler is called
 // concurrently from the worker threads.
@@ -29,7 +31,11 @@ struct ServerOptions {
   int io_threads = 2;
   int worker_threads = 8;
   size_t body_limit = 1 << 20;
+  // A request must arrive complete within this, and a keep-alive connection
+  // waiting for its next request longer than this is closed.
   std::chrono::seconds idle_timeout{30};
+  // Bytes an event stream may have queued unwritten before it is dropped as a slow reader.
+  size_t stream_buffer_limit = 256 * 1024;
 };
 
 class HttpServer {

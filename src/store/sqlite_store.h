@@ -28,11 +28,16 @@ class SqliteStore final : public Store {
 
   Status CreateUser(const User& user) override;
   Result<User> GetUser(const std::string& id) override;
+  Result<std::vector<User>> ListUsers(int limit) override;
+  Status AddToken(const std::string& token_hash, const std::string& user_id, TimePoint at) override;
+  Result<User> FindUserByToken(const std::string& token_hash) override;
+  Status SetNotificationPreferences(const std::string& user_id, bool realtime, bool email) override;
   Status CreateSubscription(const Subscription& sub) override;
   Result<Subscription> GetSubscription(const std::string& id) override;
   Result<Subscription> FindSubscriptionByExternalId(const std::string& provider,
                                                     const std::string& external_id) override;
   Status SetSubscriptionStatus(const std::string& id, const std::string& status, TimePoint at) override;
+  Result<std::vector<Subscription>> ListSubscriptions(const std::string& user_id, int limit) override;
 
   Status CreateCancellation(const CancellationRequest& request, const WorkflowInstance& workflow) override;
   Result<CancellationRequest> GetCancellation(const std::string& id) override;
@@ -42,6 +47,8 @@ class SqliteStore final : public Store {
   Status UpdateCancellation(const CancellationRequest& request) override;
   Status SetConfirmationCode(const std::string& request_id, const std::string& code) override;
   Status SetManualInstructions(const std::string& request_id, const std::string& instructions_json) override;
+  Result<CancellationPage> ListCancellations(const CancellationQuery& query) override;
+  Result<std::vector<CancellationFact>> CancellationFacts(TimePoint from, TimePoint to) override;
 
   Status SaveWorkflow(const WorkflowInstance& instance) override;
   Result<WorkflowInstance> GetWorkflow(const std::string& id) override;
@@ -50,10 +57,12 @@ class SqliteStore final : public Store {
   Result<std::vector<WorkflowInstance>> DueWorkflows(TimePoint now, int limit) override;
   Result<std::optional<TimePoint>> NextWorkflowWake() override;
   Result<int64_t> PruneWorkflows(TimePoint finished_before) override;
+  Result<std::map<std::string, int64_t>> CountWorkflowsByStatus() override;
 
   Result<Notification> AddNotification(Notification n) override;
   Result<std::vector<Notification>> ListNotifications(const std::string& user_id, int64_t after_seq,
                                                       int limit) override;
+  Result<int64_t> CountNotifications(const std::string& user_id, int64_t after_seq) override;
   Status AddEmail(const EmailMessage& email) override;
 
   Status RecordWebhookReceipt(const std::string& provider, const std::string& message_id, const std::string& body,

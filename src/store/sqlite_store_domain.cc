@@ -1,4 +1,6 @@
-// SqliteStore: users, subscriptions and cancellation requests.
+// SqliteStore: users, tokens, subscriptions and cancellation requests.
+#include <charconv>
+
 #include "store/internal/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
@@ -9,6 +11,7 @@ using internal::Execute;
 using internal::OptionalMillis;
 using internal::OptionalTime;
 using internal::QueryOne;
+using internal::QueryRows;
 
 constexpr const char* kUserColumns = "id, email, role, realtime_notifications, email_notifications, created_at";
 
@@ -109,6 +112,40 @@ Result<User> SqliteStore::GetUser(const std::string& id) {
   });
 }
 
+Result<std::vector<User>> SqliteStore::ListUsers(int limit) {
+  return db_.Read<std::vector<User>>([&](SqliteConnection& c) {
+    return QueryRows<User>(c, std::string("SELECT ") + kUserColumns + " FROM users ORDER BY created_at, id LIMIT ?",
+                           [&](SqliteStatement& s) { s.Bind(1, int64_t{limit}); }, ReadUser);
+  });
+}
+
+Status SqliteStore::AddToken(const std::string& token_hash, const std::string& user_id, TimePoint at) {
+  return db_.Write([&](SqliteConnection& c) {
+    return Execute(c, "INSERT INTO tokens(hash, user_id, created_at) VALUES (?, ?, ?)", [&](SqliteStatement& s) {
+      s.Bind(1, token_hash).Bind(2, user_id).Bind(3, ToUnixMillis(at));
+    });
+  });
+}
+
+Result<User> SqliteStore::FindUserByToken(const std::string& token_hash) {
+  return db_.Read<User>([&](SqliteConnection& c) {
+    return QueryOne<User>(c,
+                          "SELECT u.id, u.email, u.role, u.realtime_notifications, u.email_notifications,"
+                          " u.created_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
+                          "token", [&](SqliteStatement& s) { s.Bind(1, token_hash); }, ReadUser);
+  });
+}
+
+Status SqliteStore::SetNotificationPreferences(const std::string& user_id, bool realtime, bool email) {
+  return db_.Write([&](SqliteConnection& c) -> Status {
+    CF_RETURN_IF_ERROR(
+        Execute(c, "UPDATE users SET realtime_notifications = ?, email_notifications = ? WHERE id = ?",
+                [&](SqliteStatement& s) { s.Bind(1, int64_t{realtime}).Bind(2, int64_t{email}).Bind(3, user_id); }));
+    if (c.Changes() == 0) return NotFound("user " + user_id + " not found");
+    return Status::Ok();
+  });
+}
+
 Status SqliteStore::CreateSubscription(const Subscription& sub) {
   return db_.Write([&](SqliteConnection& c) {
     return Execute(c,
@@ -153,6 +190,16 @@ Status SqliteStore::SetSubscriptionStatus(const std::string& id, const std::stri
                                [&](SqliteStatement& s) { s.Bind(1, status).Bind(2, ToUnixMillis(at)).Bind(3, id); }));
     if (c.Changes() == 0) return NotFound("subscription " + id + " not found");
     return Status::Ok();
+  });
+}
+
+Result<std::vector<Subscription>> SqliteStore::ListSubscriptions(const std::string& user_id, int limit) {
+  return db_.Read<std::vector<Subscription>>([&](SqliteConnection& c) {
+    return QueryRows<Subscription>(
+        c,
+        std::string("SELECT ") + kSubscriptionColumns +
+            " FROM subscriptions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        [&](SqliteStatement& s) { s.Bind(1, user_id).Bind(2, int64_t{limit}); }, ReadSubscription);
   });
 }
 
@@ -211,6 +258,73 @@ Status SqliteStore::UpdateCancellation(const CancellationRequest& r) {
                                }));
     if (c.Changes() == 0) return NotFound("cancellation request " + r.id + " not found");
     return Status::Ok();
+  });
+}
+
+namespace {
+
+// A page cursor is "<created_at millis>.<request id>" of the page's last item:
+// the next page starts strictly after it in (created_at, id) descending order.
+std::string EncodeCursor(const CancellationRequest& r) {
+  return std::to_string(ToUnixMillis(r.created_at)) + "." + r.id;
+}
+
+Result<std::pair<int64_t, std::string>> DecodeCursor(const std::string& cursor) {
+  const auto dot = cursor.find('.');
+  int64_t millis = 0;
+  if (dot == std::string::npos || dot + 1 >= cursor.size() ||
+      std::from_chars(cursor.data(), cursor.data() + dot, millis).ptr != cursor.data() + dot) {
+    return InvalidArgument("cursor is not one this server returned");
+  }
+  return std::make_pair(millis, cursor.substr(dot + 1));
+}
+
+}  // namespace
+
+Result<CancellationPage> SqliteStore::ListCancellations(const CancellationQuery& q) {
+  std::optional<std::pair<int64_t, std::string>> after;
+  if (q.before) {
+    auto decoded = DecodeCursor(*q.before);
+    if (!decoded) return decoded.status();
+    after = std::move(*decoded);
+  }
+  std::string sql = std::string("SELECT ") + kRequestColumns + " FROM cancellation_requests WHERE 1 = 1";
+  if (q.user_id) sql += " AND user_id = ?1";
+  if (q.status) sql += " AND status = ?2";
+  if (after) sql += " AND (created_at < ?3 OR (created_at = ?3 AND id < ?4))";
+  sql += " ORDER BY created_at DESC, id DESC LIMIT ?5";
+  auto rows = db_.Read<std::vector<CancellationRequest>>([&](SqliteConnection& c) {
+    return QueryRows<CancellationRequest>(
+        c, sql,
+        [&](SqliteStatement& s) {
+          if (q.user_id) s.Bind(1, *q.user_id);
+          if (q.status) s.Bind(2, *q.status);
+          if (after) s.Bind(3, after->first).Bind(4, after->second);
+          s.Bind(5, int64_t{q.limit} + 1);  // one more tells whether a next page exists
+        },
+        ReadRequest);
+  });
+  if (!rows) return rows.status();
+  CancellationPage page;
+  page.items = std::move(*rows);
+  if (static_cast<int>(page.items.size()) > q.limit) {
+    page.items.resize(q.limit);
+    page.next_cursor = EncodeCursor(page.items.back());
+  }
+  return page;
+}
+
+Result<std::vector<CancellationFact>> SqliteStore::CancellationFacts(TimePoint from, TimePoint to) {
+  return db_.Read<std::vector<CancellationFact>>([&](SqliteConnection& c) {
+    return QueryRows<CancellationFact>(
+        c,
+        "SELECT r.status, r.method, s.provider, r.created_at, r.completed_at FROM cancellation_requests r"
+        " JOIN subscriptions s ON s.id = r.subscription_id WHERE r.created_at >= ? AND r.created_at < ?",
+        [&](SqliteStatement& s) { s.Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to)); },
+        [](const SqliteStatement& s) {
+          return CancellationFact{s.Text(0), s.OptionalText(1), s.Text(2), FromUnixMillis(s.Int(3)),
+                                  internal::OptionalTime(s, 4)};
+        });
   });
 }
 

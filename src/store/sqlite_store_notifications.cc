@@ -45,6 +45,17 @@ Result<std::vector<Notification>> SqliteStore::ListNotifications(const std::stri
   });
 }
 
+Result<int64_t> SqliteStore::CountNotifications(const std::string& user_id, int64_t after_seq) {
+  return db_.Read<int64_t>([&](SqliteConnection& c) -> Result<int64_t> {
+    auto rows = QueryRows<int64_t>(
+        c, "SELECT count(*) FROM notifications WHERE user_id = ? AND seq > ?",
+        [&](SqliteStatement& s) { s.Bind(1, user_id).Bind(2, after_seq); },
+        [](const SqliteStatement& s) { return s.Int(0); });
+    if (!rows) return rows.status();
+    return rows->front();
+  });
+}
+
 Status SqliteStore::AddEmail(const EmailMessage& e) {
   return db_.Write([&](SqliteConnection& c) {
     return Execute(c,

@@ -114,4 +114,14 @@ Result<int64_t> SqliteStore::PruneWorkflows(TimePoint finished_before) {
   });
 }
 
+Result<std::map<std::string, int64_t>> SqliteStore::CountWorkflowsByStatus() {
+  return db_.Read<std::map<std::string, int64_t>>([&](SqliteConnection& c) -> Result<std::map<std::string, int64_t>> {
+    auto rows = internal::QueryRows<std::pair<std::string, int64_t>>(
+        c, "SELECT status, count(*) FROM workflow_instances GROUP BY status", [](SqliteStatement&) {},
+        [](const SqliteStatement& s) { return std::make_pair(s.Text(0), s.Int(1)); });
+    if (!rows) return rows.status();
+    return std::map<std::string, int64_t>(rows->begin(), rows->end());
+  });
+}
+
 }  // namespace cancelflow::store

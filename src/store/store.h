@@ -9,6 +9,7 @@
 // on I/O; they must not run on an HTTP I/O thread.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,29 @@ struct AuditRecord {
   TimePoint timestamp;
 };
 
+// A page of the user's (or, without user_id, everybody's) cancellation
+// requests, newest first. `before` is the opaque cursor of the previous page.
+struct CancellationQuery {
+  std::optional<std::string> user_id;
+  std::optional<std::string> status;
+  int limit = 50;
+  std::optional<std::string> before;
+};
+
+struct CancellationPage {
+  std::vector<CancellationRequest> items;
+  std::optional<std::string> next_cursor;  // set when more items follow
+};
+
+// One request as the metrics report sees it (GET /v1/system/metrics).
+struct CancellationFact {
+  std::string status;
+  std::optional<std::string> method;
+  std::string provider;
+  TimePoint created_at;
+  std::optional<TimePoint> completed_at;
+};
+
 struct AuditQuery {
   std::optional<std::string> user_id;   // only this user's records
   std::optional<std::string> resource;  // only records about this resource
@@ -53,14 +77,22 @@ class Store {
   virtual Status FlushAudit() = 0;
   virtual Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) = 0;
 
-  // Users and subscriptions.
+  // Users, their bearer tokens (stored as the hex SHA-256 of the token) and
+  // notification preferences.
   virtual Status CreateUser(const User& user) = 0;
   virtual Result<User> GetUser(const std::string& id) = 0;
+  virtual Result<std::vector<User>> ListUsers(int limit) = 0;
+  virtual Status AddToken(const std::string& token_hash, const std::string& user_id, TimePoint at) = 0;
+  virtual Result<User> FindUserByToken(const std::string& token_hash) = 0;  // NotFound for an unknown token
+  virtual Status SetNotificationPreferences(const std::string& user_id, bool realtime, bool email) = 0;
+
+  // Subscriptions.
   virtual Status CreateSubscription(const Subscription& sub) = 0;
   virtual Result<Subscription> GetSubscription(const std::string& id) = 0;
   virtual Result<Subscription> FindSubscriptionByExternalId(const std::string& provider,
                                                             const std::string& external_id) = 0;
   virtual Status SetSubscriptionStatus(const std::string& id, const std::string& status, TimePoint at) = 0;
+  virtual Result<std::vector<Subscription>> ListSubscriptions(const std::string& user_id, int limit) = 0;
 
   // Cancellation requests. CreateCancellation stores the request and its
   // workflow instance in one transaction; AlreadyExists when the user's
@@ -77,6 +109,9 @@ class Store {
   virtual Status UpdateCancellation(const CancellationRequest& request) = 0;
   virtual Status SetConfirmationCode(const std::string& request_id, const std::string& code) = 0;
   virtual Status SetManualInstructions(const std::string& request_id, const std::string& instructions_json) = 0;
+  virtual Result<CancellationPage> ListCancellations(const CancellationQuery& query) = 0;
+  // Requests created in [from, to), for reports.
+  virtual Result<std::vector<CancellationFact>> CancellationFacts(TimePoint from, TimePoint to) = 0;
 
   // Workflow instances.
   virtual Status SaveWorkflow(const WorkflowInstance& instance) = 0;  // insert or replace
@@ -87,11 +122,14 @@ class Store {
   virtual Result<std::vector<WorkflowInstance>> DueWorkflows(TimePoint now, int limit) = 0;
   virtual Result<std::optional<TimePoint>> NextWorkflowWake() = 0;
   virtual Result<int64_t> PruneWorkflows(TimePoint finished_before) = 0;
+  // How many instances are in each status.
+  virtual Result<std::map<std::string, int64_t>> CountWorkflowsByStatus() = 0;
 
   // Notifications (the SSE history) and emails.
   virtual Result<Notification> AddNotification(Notification n) = 0;  // assigns seq
   virtual Result<std::vector<Notification>> ListNotifications(const std::string& user_id, int64_t after_seq,
                                                               int limit) = 0;
+  virtual Result<int64_t> CountNotifications(const std::string& user_id, int64_t after_seq) = 0;
   virtual Status AddEmail(const EmailMessage& email) = 0;
 
   // Inbound webhooks accepted, by provider and message id: AlreadyExists for a
