@@ -16,6 +16,23 @@ json::value ParsedOr(const std::string& text, json::value fallback) {
   return ec ? fallback : v;
 }
 
+namespace {
+
+// The stored attempts carry millisecond twins of their times for the
+// service's own arithmetic; the API shows the RFC 3339 ones.
+json::value AttemptsView(const std::string& text) {
+  json::value v = ParsedOr(text, json::array{});
+  if (!v.is_array()) return json::array{};
+  for (auto& a : v.as_array()) {
+    if (!a.is_object()) continue;
+    a.as_object().erase("startedMs");
+    a.as_object().erase("finishedMs");
+  }
+  return v;
+}
+
+}  // namespace
+
 json::object UserView(const store::User& u) {
   return {{"id", u.id},
           {"email", u.email},
@@ -49,7 +66,7 @@ json::object CancellationView(const store::CancellationRequest& r) {
                  {"preferredMethod", r.preferred_method},
                  {"progress", r.progress},
                  {"currentStep", r.current_step ? json::value(*r.current_step) : json::value(nullptr)},
-                 {"attempts", ParsedOr(r.attempts, json::array{})},
+                 {"attempts", AttemptsView(r.attempts)},
                  {"estimatedCompletion", TimeOrNull(r.estimated_completion)},
                  {"createdAt", FormatRfc3339(r.created_at)},
                  {"updatedAt", FormatRfc3339(r.updated_at)}};
