@@ -52,10 +52,27 @@ TimePoint CancellationService::EstimateCompletion(const std::string& provider, c
   if (const ProviderConfig* p = providers_.Find(provider); p && method == "webhook" && p->webhook) {
     estimate = p->webhook->confirmation_timeout / 2;
   }
-  if (auto stats = store_.GetProviderStats(provider, method, 100); stats.ok() && stats->median_duration_ms > 0) {
-    estimate = Millis(stats->median_duration_ms);
-  }
+  if (const int64_t median = ObservedMedianMs(provider, method); median > 0) estimate = Millis(median);
   return start + estimate;
+}
+
+int64_t CancellationService::ObservedMedianMs(const std::string& provider, const std::string& method) {
+  // The median moves slowly; reading it once per kEstimateRefresh keeps a busy
+  // POST /v1/cancellations from scanning provider_outcomes per request.
+  constexpr Millis kEstimateRefresh{5000};
+  const std::string key = provider + "\n" + method;
+  const TimePoint now = clock_.Now();
+  {
+    std::lock_guard lock(estimates_mu_);
+    if (auto it = estimates_.find(key); it != estimates_.end() && now - it->second.second < kEstimateRefresh) {
+      return it->second.first;
+    }
+  }
+  auto stats = store_.GetProviderStats(provider, method, 100);
+  const int64_t median = stats.ok() ? stats->median_duration_ms : 0;
+  std::lock_guard lock(estimates_mu_);
+  estimates_[key] = {median, now};
+  return median;
 }
 
 Result<InitiateResult> CancellationService::Replay(const store::CancellationRequest& existing,

@@ -14,6 +14,8 @@
 // serialised by the workflow engine.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -74,6 +76,8 @@ class CancellationService final : public workflow::WorkflowObserver {
   void Save(store::CancellationRequest& r);
   void Emit(const std::string& type, const store::CancellationRequest& r, boost::json::object data = {});
   void Progress(store::CancellationRequest& r, const std::string& message);
+  // The observed median duration of a provider's method, 0 without data (cached briefly).
+  int64_t ObservedMedianMs(const std::string& provider, const std::string& method);
 
   store::Store& store_;
   workflow::WorkflowEngine& engine_;
@@ -82,6 +86,8 @@ class CancellationService final : public workflow::WorkflowObserver {
   const ProviderRegistry& providers_;
   Notifier& notifier_;
   Clock& clock_;
+  std::mutex estimates_mu_;
+  std::map<std::string, std::pair<int64_t, TimePoint>> estimates_;  // guarded by estimates_mu_
 };
 
 }  // namespace cancelflow::cancellation

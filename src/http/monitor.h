@@ -5,6 +5,8 @@
 // Thread-safe; methods block on the store and queue (worker threads only).
 #pragma once
 
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +33,10 @@ class Monitor {
  public:
   explicit Monitor(MonitorDeps deps) : d_(std::move(deps)) {}
 
-  // {status, checks: {database, jobQueue, eventBus, realtime}, version, uptimeSeconds, timestamp}
+  // {status, checks: {database, jobQueue, eventBus, realtime}, version, uptimeSeconds, timestamp}.
+  // The probes of the checks run at most once per second (kProbeInterval); callers in
+  // between share the last result, so a dashboard or load balancer polling
+  // hard costs the database nothing more.
   boost::json::object Status();
   Result<boost::json::object> JobStats();
   Result<boost::json::array> FailedJobs(int limit);  // payloads redacted
@@ -48,7 +53,17 @@ class Monitor {
   Clock& clock() { return d_.clock; }
 
  private:
+  boost::json::object ProbeChecks(bool& db_ok, bool& healthy);
+
   MonitorDeps d_;
+  std::mutex probe_mu_;
+  struct Probe {
+    boost::json::object checks;
+    bool db_ok = false;
+    bool healthy = false;
+    TimePoint at;
+  };
+  std::optional<Probe> probe_;  // guarded by probe_mu_
 };
 
 // The duration of a timeframe name, or nullopt.
