@@ -12,7 +12,8 @@ sse="${2:-10000}"
 bin=./build/release/cancelflow
 driver=./build/release/bench/sse_load
 work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+pid=""
+trap '[[ -n $pid ]] && kill $pid 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 export DATABASE_URL="sqlite://$work/cf.db" CANCELFLOW_ENV=production RATE_LIMIT_RPS=0

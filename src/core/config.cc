@@ -134,7 +134,7 @@ Result<Config> LoadConfig(const ConfigLookup& raw_lookup) {
   CF_RETURN_IF_ERROR(integer("WORKER_CONCURRENCY", c.worker_concurrency, 1, 1024));
   CF_RETURN_IF_ERROR(millis("SSE_KEEPALIVE_INTERVAL", c.sse_keepalive_interval, 100, 3'600'000));
   CF_RETURN_IF_ERROR(millis("SSE_IDLE_TIMEOUT", c.sse_idle_timeout, 1000, 86'400'000));
-  CF_RETURN_IF_ERROR(integer("SSE_MAX_CONNECTIONS_PER_USER", c.sse_max_connections_per_user, 1, 10'000));
+  CF_RETURN_IF_ERROR(integer("SSE_MAX_CONNECTIONS_PER_USER", c.sse_max_connections_per_user, 1, 100'000));
   c.providers_file = lookup("PROVIDERS_FILE");
   if (auto v = lookup("SMTP_URL")) {
     if (!StartsWith(*v, "smtp://") && !StartsWith(*v, "smtps://")) {
