@@ -36,7 +36,7 @@ class Histogram {
 
  private:
   friend class MetricsRegistry;
-  const std::vector<double>& bounds_;
+  const std::vector<double> bounds_;  // upper bounds, ascending
   std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // one per bound, non-cumulative, plus +Inf
   std::atomic<double> sum_{0};
   std::atomic<uint64_t> count_{0};
