@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cancellation/full_process.h"
+#include "core/deadline.h"
 
 namespace cancelflow::app {
 
@@ -118,11 +119,14 @@ http::Response Service::Readiness() {
                           : boost::json::object{{"status", "failing"}, {"error", std::string(CodeName(s.code()))}};
     if (!s.ok() && failing.empty()) failing = name;
   };
-  check("database", rt_.store().Ping());
-  check("jobQueue", rt_.queue().Health());
+  // Each probe gets kReadinessProbeTimeout: a stuck database must make /readyz
+  // answer 503 promptly, not hang the load balancer's probe.
+  constexpr Millis kReadinessProbeTimeout{2000};
+  check("database", CallWithDeadline([this] { return rt_.store().Ping(); }, kReadinessProbeTimeout));
+  check("jobQueue", CallWithDeadline([this] { return rt_.queue().Health(); }, kReadinessProbeTimeout));
   // In one process the bus itself cannot fail; what can is the audit trail every
   // event is written to, so the check waits for the audit writes queued so far.
-  check("eventBus", rt_.store().FlushAudit());
+  check("eventBus", CallWithDeadline([this] { return rt_.store().FlushAudit(); }, kReadinessProbeTimeout));
   boost::json::object body{{"status", failing.empty() ? "ready" : "unavailable"}, {"checks", std::move(checks)}};
   if (!failing.empty()) body["failing"] = failing;
   return {failing.empty() ? 200 : 503, "application/json", {}, boost::json::serialize(body)};

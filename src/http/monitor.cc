@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/deadline.h"
 #include "events/redactor.h"
 #include "http/views.h"
 #include "queue/job_json.h"
@@ -45,13 +46,15 @@ std::optional<Millis> TimeframeLength(std::string_view t) {
 }
 
 json::object Monitor::ProbeChecks(bool& db_ok, bool& healthy) {
+  // A stuck database must not hang the status page: each probe has a deadline.
+  constexpr Millis kProbeTimeout{2000};
   bool bus_ok = false;
   json::object checks;
-  checks["database"] = Timed([&] { return d_.store.Ping(); }, db_ok);
+  checks["database"] = Timed([&] { return CallWithDeadline([this] { return d_.store.Ping(); }, kProbeTimeout); }, db_ok);
   json::object queue{{"backend", d_.queue_backend}};
   bool queue_ok = false;
   if (auto stats = d_.queue.GetStats(); stats.ok()) {
-    queue_ok = d_.queue.Health().ok();
+    queue_ok = CallWithDeadline([this] { return d_.queue.Health(); }, kProbeTimeout).ok();
     queue["status"] = queue_ok ? "healthy" : "unhealthy";
     queue["waiting"] = stats->waiting;
     queue["active"] = stats->active;
@@ -64,7 +67,8 @@ json::object Monitor::ProbeChecks(bool& db_ok, bool& healthy) {
   }
   checks["jobQueue"] = std::move(queue);
   // The bus itself cannot fail in one process; its audit trail can.
-  checks["eventBus"] = Timed([&] { return d_.store.FlushAudit(); }, bus_ok);
+  checks["eventBus"] =
+      Timed([&] { return CallWithDeadline([this] { return d_.store.FlushAudit(); }, kProbeTimeout); }, bus_ok);
   healthy = queue_ok && bus_ok;
   return checks;
 }

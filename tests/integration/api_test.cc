@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <sqlite3.h>
 
 #include "cancellation/http_client.h"
 #include "testing/serve_process.h"
@@ -419,6 +420,24 @@ TEST_F(ApiTest, MonitoringAndMetrics) {
                            "cancelflow_workflow_duration_seconds_count{definition=\"cancellation.full_process\""}) {
     EXPECT_NE(prom.body.find(name), std::string::npos) << name;
   }
+}
+
+TEST_F(ApiTest, ReadinessAnswers503NamingTheFailingCheck) {
+  Start();
+  EXPECT_EQ(Call("GET", "/readyz", "").status, 200);
+  // Another process holds the database's write lock: the service's writer
+  // cannot commit (it gives up after its 5 s busy timeout), reads still work.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.File("serve.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto r = Call("GET", "/readyz", "");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(Json(r).at("failing"), "jobQueue");
+  EXPECT_EQ(Json(r).at("checks").at("database").at("status"), "ok");
+  EXPECT_EQ(Call("GET", "/healthz", "").status, 200);  // the process itself still serves
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(Call("GET", "/readyz", "").status, 200);
 }
 
 TEST_F(ApiTest, MetricsTokenGuardsMetrics) {
