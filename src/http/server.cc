@@ -85,6 +85,20 @@ class EventStream final : public realtime::Sink, public std::enable_shared_from_
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Finish(); });
   }
 
+  // Ends the stream: closes the socket, runs `closed` once. On the strand, or
+  // once no I/O thread runs (server stop).
+  void Finish() {
+    if (finished_) return;
+    finished_ = true;
+    done_.store(true, std::memory_order_release);
+    beast::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    pending_.clear();
+    // `closed` may own what owns this stream (the Hub's entry): drop it after the call.
+    if (closed_) std::exchange(closed_, nullptr)();
+  }
+
  private:
   void Enqueue(std::shared_ptr<const std::string> chunk) {
     if (finished_) return;
@@ -112,17 +126,6 @@ class EventStream final : public realtime::Sink, public std::enable_shared_from_
       if (ec) return self->Finish();  // the peer left (or Finish closed the socket)
       self->ReadProbe();              // a client has nothing to say here; ignore it
     });
-  }
-
-  void Finish() {
-    if (finished_) return;
-    finished_ = true;
-    done_.store(true, std::memory_order_release);
-    beast::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
-    pending_.clear();
-    if (closed_) std::exchange(closed_, nullptr)();
   }
 
   tcp::socket socket_;
@@ -182,6 +185,16 @@ class Server final : public HttpServer {
     io_.stop();
     for (auto& t : threads_) t.join();
     workers_.join();
+    // No I/O thread is left: end the open event streams here, which also
+    // releases what their owners (the Hub) hold of them.
+    std::vector<std::weak_ptr<EventStream>> streams;
+    {
+      std::lock_guard lock(streams_mu_);
+      streams.swap(streams_);
+    }
+    for (auto& weak : streams) {
+      if (auto stream = weak.lock()) stream->Finish();
+    }
     beast::error_code ec;
     acceptor_.close(ec);  // no I/O thread is left to race with
   }
@@ -258,6 +271,14 @@ class Server final : public HttpServer {
     stream.expires_never();
     auto sink = std::make_shared<EventStream>(stream.release_socket(), std::move(out.stream->closed),
                                               options_.stream_buffer_limit);
+    {
+      std::lock_guard lock(streams_mu_);
+      if (streams_.size() >= prune_at_) {  // amortised: prune when the list has doubled
+        std::erase_if(streams_, [](const auto& w) { return w.expired(); });
+        prune_at_ = std::max<size_t>(64, 2 * streams_.size());
+      }
+      streams_.push_back(sink);
+    }
     if (out.stream->open) out.stream->open(sink);
     sink->Start();
   }
@@ -270,6 +291,9 @@ class Server final : public HttpServer {
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
   std::vector<std::thread> threads_;
+  std::mutex streams_mu_;
+  std::vector<std::weak_ptr<EventStream>> streams_;  // open event streams; guarded by streams_mu_
+  size_t prune_at_ = 64;                              // guarded by streams_mu_
 };
 
 }  // namespace
