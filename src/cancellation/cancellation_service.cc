@@ -210,13 +210,8 @@ Result<store::CancellationRequest> CancellationService::ConfirmManual(const std:
   r->status = "completed";
   r->progress = 100;
   r->completed_at = clock_.Now();
-  if (code) {
-    r->confirmation_code = code;
-    (void)store_.SetConfirmationCode(r->id, *code);
-  }
-  // The subscription first: whoever sees the request completed sees it cancelled.
-  (void)store_.SetSubscriptionStatus(r->subscription_id, "cancelled", clock_.Now());
-  Save(*r);
+  if (code) r->confirmation_code = code;
+  Complete(*r);
   Emit("cancellation.completed", *r, {{"method", "manual"}});
   if (r->notify_realtime) {
     (void)notifier_.Send(r->user_id, "cancellation.completed", "Subscription cancelled",
@@ -243,6 +238,13 @@ void CancellationService::Save(store::CancellationRequest& r) {
   r.updated_at = clock_.Now();
   if (Status s = store_.UpdateCancellation(r); !s.ok()) {
     spdlog::error("cancellation {}: saving failed: {}", r.id, s.ToString());
+  }
+}
+
+void CancellationService::Complete(store::CancellationRequest& r) {
+  r.updated_at = clock_.Now();
+  if (Status s = store_.CompleteCancellation(r); !s.ok()) {
+    spdlog::error("cancellation {}: saving completion failed: {}", r.id, s.ToString());
   }
 }
 
@@ -352,14 +354,11 @@ void CancellationService::OnStepFinished(const store::WorkflowInstance& w, const
     if ((step.name == "api" || step.name == "await_confirmation") && ok && !rejected) {
       if (const auto* code = outcome.data.if_contains("confirmationCode"); code && code->is_string()) {
         r->confirmation_code = std::string(code->as_string());
-        (void)store_.SetConfirmationCode(r->id, *r->confirmation_code);
       }
       r->status = "completed";
       r->progress = 100;
       r->completed_at = clock_.Now();
-      // The subscription first: whoever sees the request completed sees it cancelled.
-      (void)store_.SetSubscriptionStatus(r->subscription_id, "cancelled", clock_.Now());
-      Save(*r);
+      Complete(*r);
       Emit("cancellation.completed", *r);
       return;
     }

@@ -74,6 +74,8 @@ class CancellationService final : public workflow::WorkflowObserver {
   void Track(const store::CancellationRequest& r, const std::string& provider, const std::string& method,
              const std::string& outcome);
   void Save(store::CancellationRequest& r);
+  // Saves a request that reached "completed" together with its subscription's "cancelled".
+  void Complete(store::CancellationRequest& r);
   void Emit(const std::string& type, const store::CancellationRequest& r, boost::json::object data = {});
   void Progress(store::CancellationRequest& r, const std::string& message);
   // The observed median duration of a provider's method, 0 without data (cached briefly).

@@ -46,6 +46,7 @@ class SqliteStore final : public Store {
                                                                const std::string& key) override;
   Status UpdateCancellation(const CancellationRequest& request) override;
   Status SetConfirmationCode(const std::string& request_id, const std::string& code) override;
+  Status CompleteCancellation(const CancellationRequest& request) override;
   Status SetManualInstructions(const std::string& request_id, const std::string& instructions_json) override;
   Result<CancellationPage> ListCancellations(const CancellationQuery& query) override;
   Result<std::vector<CancellationFact>> CancellationFacts(TimePoint from, TimePoint to) override;

@@ -243,21 +243,39 @@ Result<CancellationRequest> SqliteStore::FindCancellationByIdempotencyKey(const 
   });
 }
 
+namespace {
+
+Status WriteRequestProgress(SqliteConnection& c, const CancellationRequest& r) {
+  CF_RETURN_IF_ERROR(Execute(c,
+                             "UPDATE cancellation_requests SET status = ?, method = ?, progress = ?,"
+                             " current_step = ?, attempts = ?, estimated_completion = ?, completed_at = ?,"
+                             " updated_at = ? WHERE id = ?",
+                             [&](SqliteStatement& s) {
+                               s.Bind(1, r.status).Bind(2, r.method).Bind(3, int64_t{r.progress});
+                               s.Bind(4, r.current_step).Bind(5, r.attempts);
+                               s.Bind(6, OptionalMillis(r.estimated_completion));
+                               s.Bind(7, OptionalMillis(r.completed_at)).Bind(8, ToUnixMillis(r.updated_at));
+                               s.Bind(9, r.id);
+                             }));
+  if (c.Changes() == 0) return NotFound("cancellation request " + r.id + " not found");
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status SqliteStore::UpdateCancellation(const CancellationRequest& r) {
+  return db_.Write([&](SqliteConnection& c) { return WriteRequestProgress(c, r); });
+}
+
+Status SqliteStore::CompleteCancellation(const CancellationRequest& r) {
   return db_.Write([&](SqliteConnection& c) -> Status {
-    CF_RETURN_IF_ERROR(Execute(c,
-                               "UPDATE cancellation_requests SET status = ?, method = ?, progress = ?,"
-                               " current_step = ?, attempts = ?, estimated_completion = ?, completed_at = ?,"
-                               " updated_at = ? WHERE id = ?",
-                               [&](SqliteStatement& s) {
-                                 s.Bind(1, r.status).Bind(2, r.method).Bind(3, int64_t{r.progress});
-                                 s.Bind(4, r.current_step).Bind(5, r.attempts);
-                                 s.Bind(6, OptionalMillis(r.estimated_completion));
-                                 s.Bind(7, OptionalMillis(r.completed_at)).Bind(8, ToUnixMillis(r.updated_at));
-                                 s.Bind(9, r.id);
-                               }));
-    if (c.Changes() == 0) return NotFound("cancellation request " + r.id + " not found");
-    return Status::Ok();
+    CF_RETURN_IF_ERROR(Execute(c, "UPDATE subscriptions SET status = 'cancelled', updated_at = ? WHERE id = ?",
+                               [&](SqliteStatement& s) { s.Bind(1, ToUnixMillis(r.updated_at)).Bind(2, r.subscription_id); }));
+    if (r.confirmation_code) {
+      CF_RETURN_IF_ERROR(Execute(c, "UPDATE cancellation_requests SET confirmation_code = ? WHERE id = ?",
+                                 [&](SqliteStatement& s) { s.Bind(1, *r.confirmation_code).Bind(2, r.id); }));
+    }
+    return WriteRequestProgress(c, r);
   });
 }
 

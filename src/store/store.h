@@ -108,6 +108,11 @@ class Store {
   // side overwrites the other.
   virtual Status UpdateCancellation(const CancellationRequest& request) = 0;
   virtual Status SetConfirmationCode(const std::string& request_id, const std::string& code) = 0;
+  // The request reached "completed": in one transaction, its subscription
+  // becomes "cancelled" (first, so nobody sees a completed request on an
+  // active subscription), the workflow-owned fields are written as
+  // UpdateCancellation does, and confirmation_code when the request has one.
+  virtual Status CompleteCancellation(const CancellationRequest& request) = 0;
   virtual Status SetManualInstructions(const std::string& request_id, const std::string& instructions_json) = 0;
   virtual Result<CancellationPage> ListCancellations(const CancellationQuery& query) = 0;
   // Requests created in [from, to), for reports.
