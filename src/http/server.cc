@@ -27,6 +27,7 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr int kStreamSendBuffer = 64 * 1024;
 
 Request Convert(const bhttp::request<bhttp::string_body>& in, const std::string& remote) {
   Request r;
@@ -269,6 +270,10 @@ class Server final : public HttpServer {
       co_return;
     }
     stream.expires_never();
+    // A fixed, modest kernel send buffer: what a stalled reader can hold up is
+    // this plus the stream's own queue, not whatever TCP autotuning grants.
+    beast::error_code opt_ec;
+    stream.socket().set_option(asio::socket_base::send_buffer_size(kStreamSendBuffer), opt_ec);
     auto sink = std::make_shared<EventStream>(stream.release_socket(), std::move(out.stream->closed),
                                               options_.stream_buffer_limit);
     {

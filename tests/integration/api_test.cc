@@ -9,6 +9,9 @@
 #include "testing/serve_process.h"
 #include "testing/sse_client.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 namespace cancelflow {
 namespace {
 
@@ -389,6 +392,48 @@ TEST_F(ApiTest, RateAndConnectionLimitsAnswer429) {
   EXPECT_EQ(three.status(), 429);
   auto realtime = Call("GET", "/v1/system/realtime", kAdminToken);
   EXPECT_EQ(Json(realtime).at("connections"), 2);
+}
+
+TEST_F(ApiTest, ASlowReaderIsDroppedWhileTheOtherTabGetsEverything) {
+  Start();
+  const std::string token = CreateUser("slow");
+  // A client that never reads, with a tiny receive window.
+  const int stalled = socket(AF_INET, SOCK_STREAM, 0);
+  const int small = 4096;
+  setsockopt(stalled, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(stalled, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string get = "GET /api/realtime/notifications?access_token=" + token + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(send(stalled, get.data(), get.size(), 0), static_cast<ssize_t>(get.size()));
+  SseClient reader(server_->port(), "/api/realtime/notifications?access_token=" + token);
+  ASSERT_TRUE(WaitUntil([&] { return reader.status() == 200 && Json(Call("GET", "/v1/system/realtime", kAdminToken)).at("connections") == 2; }));
+
+  // ~3 MiB of notifications: far more than the stalled stream may queue.
+  const std::string filler(2000, 'x');
+  constexpr int kCount = 1500;
+  for (int i = 0; i < kCount; ++i) {
+    auto r = Call("POST", "/api/realtime/notifications", token,
+                  R"({"type":"system","title":"n)" + std::to_string(i) + R"(","message":")" + filler + R"("})");
+    ASSERT_EQ(r.status, 202) << r.body;
+  }
+  ASSERT_TRUE(reader.WaitFor("\"title\":\"n" + std::to_string(kCount - 1) + "\""));
+  EXPECT_EQ(reader.events().size(), static_cast<size_t>(kCount));
+  EXPECT_FALSE(reader.closed());
+  auto stats = Json(Call("GET", "/v1/system/realtime", kAdminToken));
+  EXPECT_EQ(stats.at("droppedSlowConsumers"), 1);
+  EXPECT_EQ(stats.at("connections"), 1);
+  // The stalled client finds its stream ended once it reads what was sent.
+  timeval patience{30, 0};
+  setsockopt(stalled, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+  char buf[65536];
+  ssize_t n = 0;
+  while ((n = recv(stalled, buf, sizeof buf, 0)) > 0) {
+  }
+  EXPECT_EQ(n, 0);  // closed by the server, not timed out
+  close(stalled);
 }
 
 TEST_F(ApiTest, MonitoringAndMetrics) {
