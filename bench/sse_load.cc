@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -20,8 +21,6 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -29,8 +28,8 @@ using Clock = std::chrono::steady_clock;
 struct Conn {
   int fd = -1;
   std::string buf;
-  bool open = false;      // the stream's first bytes arrived
-  bool got = false;       // the notification arrived
+  bool open = false;  // the stream's first bytes arrived
+  bool got = false;   // the notification arrived
   Clock::time_point at;
 };
 
@@ -122,16 +121,19 @@ int main(int argc, char** argv) {
   const long rss_after = server_pid ? RssKb(server_pid) : -1;
   std::printf("open streams: %d of %d\n", opened, connections);
   if (server_pid) {
-    std::printf("server VmRSS: %ld KiB before, %ld KiB with the streams open: %.2f KiB per connection\n", rss_before,
-                rss_after, opened ? static_cast<double>(rss_after - rss_before) / opened : 0.0);
+    std::printf(
+        "server VmRSS: %ld KiB before, %ld KiB with the streams open: %.2f KiB per connection\n",
+        rss_before, rss_after, opened ? static_cast<double>(rss_after - rss_before) / opened : 0.0);
   }
 
   // One notification to their user; time until each stream has it.
   const std::string marker = "fanout-" + std::to_string(Clock::now().time_since_epoch().count());
   const std::string body = R"({"type":"system","title":"Fan-out","message":")" + marker + R"("})";
-  const std::string post = "POST /api/realtime/notifications HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-                           token + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  const std::string post =
+      "POST /api/realtime/notifications HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+      token +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
   for (auto& c : conns) c.buf.clear();
   const int poster = Connect(port);
   usleep(10'000);  // the loopback connect completes at once; keep the clock honest below
@@ -161,10 +163,12 @@ int main(int argc, char** argv) {
     if (c.got) ms.push_back(std::chrono::duration<double, std::milli>(c.at - t0).count());
   }
   std::sort(ms.begin(), ms.end());
-  auto pct = [&](double p) { return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))]; };
+  auto pct = [&](double p) {
+    return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))];
+  };
   std::printf("POST answered: %.40s\n", answer);
-  std::printf("fan-out: %d of %d streams received it; p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", received, opened,
-              pct(0.50), pct(0.99), ms.empty() ? 0.0 : ms.back());
+  std::printf("fan-out: %d of %d streams received it; p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+              received, opened, pct(0.50), pct(0.99), ms.empty() ? 0.0 : ms.back());
   for (auto& c : conns) close(c.fd);
   return received == opened && opened == connections ? 0 : 1;
 }

@@ -17,7 +17,8 @@ namespace cancelflow::app {
 
 class ServiceMetrics final : public queue::JobObserver, public workflow::WorkflowObserver {
  public:
-  ServiceMetrics(MetricsRegistry& registry, events::EventBus& bus, queue::JobQueue& queue, realtime::Hub& hub);
+  ServiceMetrics(MetricsRegistry& registry, events::EventBus& bus, queue::JobQueue& queue,
+                 realtime::Hub& hub);
 
   void OnFinished(const queue::JobTransition& t) override;
   void OnWorkflowFinished(const store::WorkflowInstance& w) override;

@@ -1,10 +1,10 @@
 #include "core/deadline.h"
 
+#include <fmt/format.h>
+
 #include <future>
 #include <memory>
 #include <thread>
-
-#include <fmt/format.h>
 
 namespace cancelflow {
 

@@ -1,8 +1,8 @@
 #include "core/metrics.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace cancelflow {
 namespace {
@@ -74,23 +74,25 @@ MetricsRegistry::Family& MetricsRegistry::FamilyOf(const std::string& name, cons
   return f;
 }
 
-Counter& MetricsRegistry::GetCounter(const std::string& name, const std::string& help, const Labels& labels) {
+Counter& MetricsRegistry::GetCounter(const std::string& name, const std::string& help,
+                                     const Labels& labels) {
   std::lock_guard lock(mu_);
   auto& slot = FamilyOf(name, help, "counter").counters[RenderLabels(labels)];
   if (!slot) slot = std::make_unique<Counter>();
   return *slot;
 }
 
-Histogram& MetricsRegistry::GetHistogram(const std::string& name, const std::string& help, const Labels& labels,
-                                         const std::vector<double>& bounds) {
+Histogram& MetricsRegistry::GetHistogram(const std::string& name, const std::string& help,
+                                         const Labels& labels, const std::vector<double>& bounds) {
   std::lock_guard lock(mu_);
   auto& slot = FamilyOf(name, help, "histogram").histograms[RenderLabels(labels)];
   if (!slot) slot = std::make_unique<Histogram>(bounds);
   return *slot;
 }
 
-void MetricsRegistry::AddGaugeCallback(const std::string& name, const std::string& help,
-                                       std::function<std::vector<std::pair<Labels, double>>()> read) {
+void MetricsRegistry::AddGaugeCallback(
+    const std::string& name, const std::string& help,
+    std::function<std::vector<std::pair<Labels, double>>()> read) {
   std::lock_guard lock(mu_);
   FamilyOf(name, help, "gauge").gauges.push_back(std::move(read));
 }
@@ -100,19 +102,22 @@ std::string MetricsRegistry::RenderPrometheus() const {
   std::lock_guard lock(mu_);
   for (const auto& [name, f] : families_) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, f.help, name, f.type);
-    for (const auto& [labels, c] : f.counters) out += fmt::format("{}{} {}\n", name, labels, FormatValue(c->value()));
+    for (const auto& [labels, c] : f.counters)
+      out += fmt::format("{}{} {}\n", name, labels, FormatValue(c->value()));
     for (const auto& [labels, h] : f.histograms) {
       uint64_t cumulative = 0;
       for (size_t i = 0; i <= h->bounds_.size(); ++i) {
         cumulative += h->buckets_[i].load(std::memory_order_relaxed);
         const std::string le = i < h->bounds_.size() ? FormatValue(h->bounds_[i]) : "+Inf";
-        out += fmt::format("{}_bucket{} {}\n", name, WithLabel(labels, "le=\"" + le + "\""), cumulative);
+        out += fmt::format("{}_bucket{} {}\n", name, WithLabel(labels, "le=\"" + le + "\""),
+                           cumulative);
       }
       out += fmt::format("{}_sum{} {}\n", name, labels, FormatValue(h->sum_.load()));
       out += fmt::format("{}_count{} {}\n", name, labels, h->count_.load());
     }
     for (const auto& read : f.gauges) {
-      for (const auto& [labels, v] : read()) out += fmt::format("{}{} {}\n", name, RenderLabels(labels), FormatValue(v));
+      for (const auto& [labels, v] : read())
+        out += fmt::format("{}{} {}\n", name, RenderLabels(labels), FormatValue(v));
     }
   }
   return out;

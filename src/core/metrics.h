@@ -36,7 +36,7 @@ class Histogram {
 
  private:
   friend class MetricsRegistry;
-  const std::vector<double> bounds_;  // upper bounds, ascending
+  const std::vector<double> bounds_;                  // upper bounds, ascending
   std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // one per bound, non-cumulative, plus +Inf
   std::atomic<double> sum_{0};
   std::atomic<uint64_t> count_{0};
@@ -48,7 +48,8 @@ class MetricsRegistry {
   static const std::vector<double>& LatencyBuckets();
 
   Counter& GetCounter(const std::string& name, const std::string& help, const Labels& labels = {});
-  Histogram& GetHistogram(const std::string& name, const std::string& help, const Labels& labels = {},
+  Histogram& GetHistogram(const std::string& name, const std::string& help,
+                          const Labels& labels = {},
                           const std::vector<double>& bounds = LatencyBuckets());
   // A gauge whose series are read when rendering; `read` returns (labels, value) pairs.
   void AddGaugeCallback(const std::string& name, const std::string& help,
@@ -59,7 +60,7 @@ class MetricsRegistry {
  private:
   struct Family {
     std::string help;
-    std::string type;  // counter | histogram | gauge
+    std::string type;                                              // counter | histogram | gauge
     std::map<std::string, std::unique_ptr<Counter>> counters;      // by rendered labels
     std::map<std::string, std::unique_ptr<Histogram>> histograms;  // by rendered labels
     std::vector<std::function<std::vector<std::pair<Labels, double>>()>> gauges;

@@ -1,9 +1,9 @@
 #include "http/api.h"
 
-#include <chrono>
+#include <fmt/format.h>
 
 #include <boost/json.hpp>
-#include <fmt/format.h>
+#include <chrono>
 
 #include "http/fields.h"
 
@@ -30,8 +30,8 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-bool Match(std::string_view pattern, const std::vector<std::string_view>& path, std::vector<std::string>& params) {
-  const auto want = Segments(pattern);
+bool Match(const std::vector<std::string_view>& want, const std::vector<std::string_view>& path,
+           std::vector<std::string>& params) {
   if (want.size() != path.size()) return false;
   params.clear();
   for (size_t i = 0; i < want.size(); ++i) {
@@ -53,8 +53,10 @@ Response JsonResponse(int status, const json::value& body) {
 std::string_view BearerToken(const Request& req) {
   std::string_view h = req.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
-  if (h.size() <= kBearer.size() || !std::equal(kBearer.begin(), kBearer.end(), h.begin(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  if (h.size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), h.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) ==
+               std::tolower(static_cast<unsigned char>(b));
       })) {
     return {};
   }
@@ -64,7 +66,8 @@ std::string_view BearerToken(const Request& req) {
 Api::Api(ApiDeps deps)
     : d_(std::move(deps)),
       auth_(d_.store, d_.clock),
-      limiter_(d_.config.rate_limit_rps, d_.config.rate_limit_burst, d_.clock) {
+      limiter_(d_.config.rate_limit_rps, d_.config.rate_limit_burst, d_.clock),
+      procedures_(d_.monitor, d_.store, d_.hub, d_.clock) {
   using A = Access;
   routes_ = {
       {"GET", "/healthz", A::kPublic, &Api::Healthz},
@@ -100,8 +103,10 @@ Api::Api(ApiDeps deps)
       {"POST", "/api/trpc/{}", A::kPublic, &Api::Trpc},
   };
   for (auto& r : routes_) {
+    r.segments = Segments(r.pattern);
     r.latency = &d_.metrics.GetHistogram("cancelflow_http_request_duration_seconds",
-                                         "HTTP request latency by route", {{"route", std::string(r.pattern)}});
+                                         "HTTP request latency by route",
+                                         {{"route", std::string(r.pattern)}});
   }
 }
 
@@ -111,11 +116,13 @@ Response Api::Handle(const Request& req) {
   Response res = Dispatch(req, route);
   const std::string pattern = route ? std::string(route->pattern) : "unmatched";
   if (route) {
-    route->latency->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    route->latency->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   d_.metrics
-      .GetCounter("cancelflow_http_requests_total", "HTTP requests by route, method and status",
-                  {{"route", pattern}, {"method", req.method}, {"status", std::to_string(res.status)}})
+      .GetCounter(
+          "cancelflow_http_requests_total", "HTTP requests by route, method and status",
+          {{"route", pattern}, {"method", req.method}, {"status", std::to_string(res.status)}})
       .Add();
   return res;
 }
@@ -125,7 +132,7 @@ Response Api::Dispatch(const Request& req, const Route*& matched) {
   std::vector<std::string> params;
   bool path_matched = false;
   for (const auto& r : routes_) {
-    if (!Match(r.pattern, path, params)) continue;
+    if (!Match(r.segments, path, params)) continue;
     path_matched = true;
     matched = &r;
     if (r.method != req.method) continue;
@@ -138,7 +145,8 @@ Response Api::Dispatch(const Request& req, const Route*& matched) {
     Call call{req, std::move(*user), std::move(params)};
     return (this->*r.handler)(call);
   }
-  if (path_matched) return JsonError(405, "method_not_allowed", "method not allowed on " + req.path);
+  if (path_matched)
+    return JsonError(405, "method_not_allowed", "method not allowed on " + req.path);
   matched = nullptr;
   return JsonError(404, "not_found", "no such route");
 }
@@ -152,7 +160,8 @@ Result<store::User> Api::Authorize(const Request& req, Access access, bool allow
   }
   auto user = auth_.Authenticate(token);
   if (!user) return user.status();
-  if (access == Access::kAdmin && user->role != "admin") return PermissionDenied("this route is for admins");
+  if (access == Access::kAdmin && user->role != "admin")
+    return PermissionDenied("this route is for admins");
   return user;
 }
 

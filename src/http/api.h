@@ -29,6 +29,7 @@
 #include "http/http_types.h"
 #include "http/monitor.h"
 #include "http/rate_limiter.h"
+#include "http/trpc_procedures.h"
 #include "http/webhook_intake.h"
 #include "realtime/hub.h"
 
@@ -71,6 +72,7 @@ class Api {
     std::string_view pattern;  // "/v1/cancellations/{}/abort"
     Access access;
     Method handler;
+    std::vector<std::string_view> segments = {};  // of the pattern, split once
     Histogram* latency = nullptr;
   };
 
@@ -117,6 +119,7 @@ class Api {
   ApiDeps d_;
   Authenticator auth_;
   RateLimiter limiter_;
+  TrpcProcedures procedures_;
   std::vector<Route> routes_;
 };
 

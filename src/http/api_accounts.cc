@@ -65,18 +65,22 @@ Response Api::CreateSubscription(Call& c) {
   sub.currency = f.String("currency", 8);
   sub.renews_at = f.Time("renewsAt");
   if (Status s = f.Finish(); !s.ok()) return ErrorResponse(s);
-  if (id && !ValidClientId(*id)) return ErrorResponse(FieldError("id", "1-64 letters, digits, '_' or '-'"));
+  if (id && !ValidClientId(*id))
+    return ErrorResponse(FieldError("id", "1-64 letters, digits, '_' or '-'"));
   if (d_.providers.Find(sub.provider) == nullptr) {
-    return ErrorResponse(FieldError("provider", "is not a configured provider (see GET /v1/providers)"));
+    return ErrorResponse(
+        FieldError("provider", "is not a configured provider (see GET /v1/providers)"));
   }
-  if (sub.amount && *sub.amount < 0) return ErrorResponse(FieldError("amount", "must not be negative"));
+  if (sub.amount && *sub.amount < 0)
+    return ErrorResponse(FieldError("amount", "must not be negative"));
   const TimePoint now = d_.clock.Now();
   sub.id = id.value_or(NewId("sub", now));
   sub.user_id = c.user.id;
   sub.created_at = sub.updated_at = now;
   if (Status s = d_.store.CreateSubscription(sub); !s.ok()) {
     if (s.code() == Code::kAlreadyExists) {
-      return ErrorResponse(AlreadyExists("subscription " + sub.id + " already exists").WithReason("conflict"));
+      return ErrorResponse(
+          AlreadyExists("subscription " + sub.id + " already exists").WithReason("conflict"));
     }
     return ErrorResponse(s);
   }
@@ -122,11 +126,12 @@ Response Api::ListProviders(Call&) {
     if (p.api) add("api");
     if (p.webhook && !p.webhook->url.empty()) add("webhook");
     add("manual");
-    items.push_back({{"name", p.name},
-                     {"displayName", p.display_name},
-                     {"methods", std::move(methods)},
-                     {"webhookScheme", p.webhook ? json::value(p.webhook->scheme) : json::value(nullptr)},
-                     {"stats", std::move(stats)}});
+    items.push_back(
+        {{"name", p.name},
+         {"displayName", p.display_name},
+         {"methods", std::move(methods)},
+         {"webhookScheme", p.webhook ? json::value(p.webhook->scheme) : json::value(nullptr)},
+         {"stats", std::move(stats)}});
   }
   return JsonResponse(200, json::object{{"items", std::move(items)}});
 }
@@ -156,7 +161,8 @@ Response Api::SetPreferences(Call& c) {
   if (Status s = f.Finish(); !s.ok()) return ErrorResponse(s);
   const bool rt = realtime.value_or(c.user.realtime_notifications);
   const bool em = email.value_or(c.user.email_notifications);
-  if (Status s = d_.store.SetNotificationPreferences(c.user.id, rt, em); !s.ok()) return ErrorResponse(s);
+  if (Status s = d_.store.SetNotificationPreferences(c.user.id, rt, em); !s.ok())
+    return ErrorResponse(s);
   return JsonResponse(200, json::object{{"realtime", rt}, {"email", em}});
 }
 

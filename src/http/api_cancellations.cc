@@ -19,13 +19,15 @@ Result<cancellation::InitiateRequest> ReadInitiate(const json::object& body) {
   cancellation::InitiateRequest in;
   in.subscription_id = f.RequiredString("subscriptionId", 128);
   in.priority = f.Enum("priority", {"low", "normal", "high", "urgent"}).value_or("normal");
-  in.preferred_method = f.Enum("preferredMethod", {"auto", "api", "webhook", "manual"}).value_or("auto");
+  in.preferred_method =
+      f.Enum("preferredMethod", {"auto", "api", "webhook", "manual"}).value_or("auto");
   if (const json::object* prefs = f.Object("notificationPreferences")) {
     Fields p(*prefs);
     in.notify_realtime = p.Bool("realtime").value_or(true);
     in.notify_email = p.Bool("email").value_or(false);
     if (Status s = p.Finish(); !s.ok()) {
-      return FieldError("notificationPreferences." + s.reason(), s.message().substr(s.reason().size() + 2));
+      return FieldError("notificationPreferences." + s.reason(),
+                        s.message().substr(s.reason().size() + 2));
     }
   }
   in.schedule_for = f.Time("scheduleFor");
@@ -59,7 +61,8 @@ Response Api::CreateCancellation(Call& c) {
   if (!in) return ErrorResponse(in.status());
   std::optional<std::string> key;
   if (const std::string& k = c.req.Header("idempotency-key"); !k.empty()) {
-    if (k.size() > 255) return ErrorResponse(FieldError("Idempotency-Key", "must be at most 255 characters"));
+    if (k.size() > 255)
+      return ErrorResponse(FieldError("Idempotency-Key", "must be at most 255 characters"));
     key = k;
   }
   auto result = d_.cancellations.InitiateCancellation(c.user.id, *in, key);
@@ -83,23 +86,28 @@ Response Api::BulkCancellations(Call& c) {
   const json::array* items = f.Array("items");
   if (Status s = f.Finish(); !s.ok()) return ErrorResponse(s);
   if (items == nullptr) return ErrorResponse(FieldError("items", "is required"));
-  if (items->empty() || items->size() > kMaxBulk) return ErrorResponse(FieldError("items", "must hold 1 to 1000 items"));
+  if (items->empty() || items->size() > kMaxBulk)
+    return ErrorResponse(FieldError("items", "must hold 1 to 1000 items"));
   json::array results;
   for (size_t i = 0; i < items->size(); ++i) {
     const json::object* item = (*items)[i].if_object();
     const json::value* sub = item ? item->if_contains("subscriptionId") : nullptr;
     json::object out{{"subscriptionId", sub && sub->is_string() ? *sub : json::value(nullptr)}};
-    Result<cancellation::InitiateResult> result = FieldError("items", "each item must be an object");
+    Result<cancellation::InitiateResult> result =
+        FieldError("items", "each item must be an object");
     if (item) {
       auto in = ReadInitiate(*item);
-      result = in ? d_.cancellations.InitiateCancellation(c.user.id, *in) : Result<cancellation::InitiateResult>(in.status());
+      result = in ? d_.cancellations.InitiateCancellation(c.user.id, *in)
+                  : Result<cancellation::InitiateResult>(in.status());
     }
     if (result.ok()) {
       out["requestId"] = result->request_id;
       out["status"] = result->status;
     } else {
       auto [http_status, code] = HttpErrorOf(result.status());
-      json::object error{{"code", code}, {"message", http_status == 500 ? "internal error" : result.status().message()}};
+      json::object error{
+          {"code", code},
+          {"message", http_status == 500 ? "internal error" : result.status().message()}};
       if (http_status == 400 && !result.status().reason().empty()) {
         error["details"] = {{"field", result.status().reason()}};
       }
@@ -113,22 +121,24 @@ Response Api::BulkCancellations(Call& c) {
 Response Api::ListCancellations(Call& c) {
   QueryFields q(c.req.query);
   store::CancellationQuery query;
-  query.status = q.Enum("status", {"pending", "scheduled", "processing", "completed", "failed", "manual_required",
-                                   "aborted"});
+  query.status = q.Enum("status", {"pending", "scheduled", "processing", "completed", "failed",
+                                   "manual_required", "aborted"});
   query.limit = static_cast<int>(q.Int("limit", 1, 100).value_or(20));
   query.before = q.String("cursor");
   if (Status s = q.Finish(); !s.ok()) return ErrorResponse(s);
   if (!c.admin()) query.user_id = c.user.id;
   auto page = d_.store.ListCancellations(query);
   if (!page) {
-    if (page.status().code() == Code::kInvalidArgument) return ErrorResponse(FieldError("cursor", "is not valid"));
+    if (page.status().code() == Code::kInvalidArgument)
+      return ErrorResponse(FieldError("cursor", "is not valid"));
     return ErrorResponse(page.status());
   }
   json::array items;
   for (const auto& r : page->items) items.push_back(CancellationView(r));
-  return JsonResponse(200, json::object{{"items", std::move(items)},
-                                        {"nextCursor", page->next_cursor ? json::value(*page->next_cursor)
-                                                                         : json::value(nullptr)}});
+  return JsonResponse(
+      200, json::object{{"items", std::move(items)},
+                        {"nextCursor", page->next_cursor ? json::value(*page->next_cursor)
+                                                         : json::value(nullptr)}});
 }
 
 Response Api::GetCancellation(Call& c) {

@@ -33,7 +33,8 @@ Response Api::OpenStream(Call& c) {
   if (const std::string& h = c.req.Header("last-event-id"); !h.empty()) {
     QueryFields header("lastEventId=" + h);
     last_id = header.Int("lastEventId", 0, INT64_MAX);
-    if (Status s = header.Finish(); !s.ok()) return ErrorResponse(FieldError("Last-Event-ID", "must be an event id"));
+    if (Status s = header.Finish(); !s.ok())
+      return ErrorResponse(FieldError("Last-Event-ID", "must be an event id"));
   }
   auto stream = d_.hub.Reserve(c.user.id, last_id.value_or(0));
   if (!stream) {
@@ -64,9 +65,11 @@ Response Api::OpenStream(Call& c) {
   Response r{200, "text/event-stream", {}, std::move(body)};
   auto hub = &d_.hub;
   auto s = *stream;
-  r.stream = std::make_shared<Streaming>(Streaming{
-      [hub, s, replayed](std::shared_ptr<realtime::Sink> sink) { hub->Activate(s, replayed, std::move(sink)); },
-      [hub, s] { hub->Remove(s); }});
+  r.stream = std::make_shared<Streaming>(
+      Streaming{[hub, s, replayed](std::shared_ptr<realtime::Sink> sink) {
+                  hub->Activate(s, replayed, std::move(sink));
+                },
+                [hub, s] { hub->Remove(s); }});
   return r;
 }
 
@@ -75,16 +78,19 @@ Response Api::SendTestNotification(Call& c) {
   auto body = ParseJsonBody(c.req);
   if (!body) return ErrorResponse(body.status());
   Fields f(*body);
-  const std::string type = f.Enum("type", {"cancellation.progress", "cancellation.completed", "cancellation.failed",
-                                           "cancellation.manual_required", "system"})
-                               .value_or("");
+  const std::string type =
+      f.Enum("type", {"cancellation.progress", "cancellation.completed", "cancellation.failed",
+                      "cancellation.manual_required", "system"})
+          .value_or("");
   const std::string title = f.RequiredString("title", 200);
   const std::string message = f.RequiredString("message", 2000);
-  const std::string priority = f.Enum("priority", {"low", "normal", "high", "urgent"}).value_or("normal");
+  const std::string priority =
+      f.Enum("priority", {"low", "normal", "high", "urgent"}).value_or("normal");
   const json::object* data = f.Object("data");
   if (Status s = f.Finish(); !s.ok()) return ErrorResponse(s);
   if (type.empty()) return ErrorResponse(FieldError("type", "is required"));
-  auto sent = d_.notifier.Send(c.user.id, type, title, message, priority, data ? *data : json::object{});
+  auto sent =
+      d_.notifier.Send(c.user.id, type, title, message, priority, data ? *data : json::object{});
   if (!sent) return ErrorResponse(sent.status());
   return JsonResponse(202, json::object{{"id", sent->id}, {"seq", sent->seq}});
 }

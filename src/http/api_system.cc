@@ -10,22 +10,6 @@ namespace cancelflow::http {
 
 namespace json = boost::json;
 
-namespace {
-
-// Comma-separated action globs ("cancellation.*,job.*").
-std::vector<std::string> SplitGlobs(const std::string& list) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i <= list.size()) {
-    const size_t comma = std::min(list.find(',', i), list.size());
-    if (comma > i) out.push_back(list.substr(i, comma - i));
-    i = comma + 1;
-  }
-  return out;
-}
-
-}  // namespace
-
 Response Api::Healthz(Call&) { return JsonResponse(200, json::object{{"status", "ok"}}); }
 
 Response Api::Readyz(Call&) { return d_.readiness(); }
@@ -66,7 +50,8 @@ Response Api::RetryJob(Call& c) {
 
 Response Api::SystemMetrics(Call& c) {
   QueryFields q(c.req.query);
-  const std::string timeframe = q.Enum("timeframe", {"hour", "day", "week", "month"}).value_or("day");
+  const std::string timeframe =
+      q.Enum("timeframe", {"hour", "day", "week", "month"}).value_or("day");
   if (Status s = q.Finish(); !s.ok()) return ErrorResponse(s);
   auto metrics = d_.monitor.Metrics(timeframe);
   return metrics ? JsonResponse(200, *metrics) : ErrorResponse(metrics.status());
@@ -81,7 +66,13 @@ Response Api::SystemEvents(Call& c) {
   if (Status s = q.Finish(); !s.ok()) return ErrorResponse(s);
   std::optional<std::string> user;
   if (!c.admin()) user = c.user.id;
-  auto items = d_.monitor.Events(user, limit, actions ? SplitGlobs(*actions) : std::vector<std::string>{});
+  std::vector<std::string> globs;  // comma-separated: "cancellation.*,job.*"
+  if (actions) {
+    for (auto& g : SplitCommas(*actions)) {
+      if (!g.empty()) globs.push_back(std::move(g));
+    }
+  }
+  auto items = d_.monitor.Events(user, limit, globs);
   return items ? JsonResponse(200, json::object{{"items", *items}}) : ErrorResponse(items.status());
 }
 

@@ -1,9 +1,8 @@
 #include "http/auth.h"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-
-#include <fmt/format.h>
 
 #include "cancellation/webhook_signature.h"
 
@@ -25,7 +24,8 @@ bool ValidUserId(const std::string& id) {
 std::string NewToken() {
   unsigned char raw[32];
   if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
-  std::string b64 = cancellation::Base64Encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
+  std::string b64 =
+      cancellation::Base64Encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
   for (char& c : b64) {
     if (c == '+') c = '-';
     if (c == '/') c = '_';
@@ -47,15 +47,18 @@ std::string HashToken(std::string_view token) {
 Result<std::string> CreateUserWithToken(store::Store& store, Clock& clock, const std::string& id,
                                         const std::string& email, const std::string& role) {
   if (!ValidUserId(id)) {
-    return InvalidArgument("id: 1-64 characters of letters, digits, '_', '-' or '.'").WithReason("id");
+    return InvalidArgument("id: 1-64 characters of letters, digits, '_', '-' or '.'")
+        .WithReason("id");
   }
   if (email.size() < 3 || email.find('@') == std::string::npos || email.size() > 254) {
     return InvalidArgument("email: not an email address").WithReason("email");
   }
-  if (role != "user" && role != "admin") return InvalidArgument("role: must be user or admin").WithReason("role");
+  if (role != "user" && role != "admin")
+    return InvalidArgument("role: must be user or admin").WithReason("role");
   store::User user{id, email, role, true, false, clock.Now()};
   if (Status s = store.CreateUser(user); !s.ok()) {
-    if (s.code() == Code::kAlreadyExists) return AlreadyExists("user " + id + " already exists").WithReason("conflict");
+    if (s.code() == Code::kAlreadyExists)
+      return AlreadyExists("user " + id + " already exists").WithReason("conflict");
     return s;
   }
   return IssueToken(store, clock, id);
@@ -77,9 +80,11 @@ Status BootstrapAdmin(store::Store& store, Clock& clock, const std::string& toke
   if (store.FindUserByToken(hash).ok()) return Status::Ok();
   if (auto admin = store.GetUser("admin"); !admin) {
     if (admin.status().code() != Code::kNotFound) return admin.status();
-    CF_RETURN_IF_ERROR(store.CreateUser({"admin", "admin@localhost", "admin", true, false, clock.Now()}));
+    CF_RETURN_IF_ERROR(
+        store.CreateUser({"admin", "admin@localhost", "admin", true, false, clock.Now()}));
   } else if (admin->role != "admin") {
-    return FailedPrecondition("CANCELFLOW_BOOTSTRAP_ADMIN_TOKEN: user \"admin\" exists and is not an admin");
+    return FailedPrecondition(
+        "CANCELFLOW_BOOTSTRAP_ADMIN_TOKEN: user \"admin\" exists and is not an admin");
   }
   return store.AddToken(hash, "admin", clock.Now());
 }
@@ -90,11 +95,13 @@ Result<store::User> Authenticator::Authenticate(std::string_view token) {
   const TimePoint now = clock_.Now();
   {
     std::lock_guard lock(mu_);
-    if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires > now) return it->second.user;
+    if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires > now)
+      return it->second.user;
   }
   auto user = store_.FindUserByToken(hash);
   if (!user) {
-    if (user.status().code() == Code::kNotFound) return Unauthenticated("the bearer token is not valid");
+    if (user.status().code() == Code::kNotFound)
+      return Unauthenticated("the bearer token is not valid");
     return user.status();
   }
   std::lock_guard lock(mu_);

@@ -1,9 +1,9 @@
 #include "http/fields.h"
 
-#include <charconv>
+#include <fmt/format.h>
 
 #include <boost/json.hpp>
-#include <fmt/format.h>
+#include <charconv>
 
 namespace cancelflow::http {
 
@@ -13,7 +13,8 @@ Result<json::object> ParseJsonBody(const Request& req) {
   const std::string& type = req.Header("content-type");
   const std::string_view media = std::string_view(type).substr(0, type.find(';'));
   if (media != "application/json") {
-    return Status(Code::kInvalidArgument, "Content-Type must be application/json").WithReason("#media");
+    return Status(Code::kInvalidArgument, "Content-Type must be application/json")
+        .WithReason("#media");
   }
   boost::system::error_code ec;
   json::value v = json::parse(req.body, ec);
@@ -31,18 +32,25 @@ std::pair<int, std::string> HttpErrorOf(const Status& s) {
     case Code::kInvalidArgument:
       if (s.reason() == "#media") return {415, "unsupported_media_type"};
       return {400, "invalid_request"};
-    case Code::kUnauthenticated: return {401, "unauthorized"};
-    case Code::kPermissionDenied: return {403, "forbidden"};
-    case Code::kNotFound: return {404, "not_found"};
+    case Code::kUnauthenticated:
+      return {401, "unauthorized"};
+    case Code::kPermissionDenied:
+      return {403, "forbidden"};
+    case Code::kNotFound:
+      return {404, "not_found"};
     case Code::kAlreadyExists:
-    case Code::kAborted: return {409, s.reason() == "already_in_progress" ? "already_in_progress" : "conflict"};
+    case Code::kAborted:
+      return {409, s.reason() == "already_in_progress" ? "already_in_progress" : "conflict"};
     case Code::kFailedPrecondition:
       if (s.reason() == "idempotency_mismatch") return {422, "idempotency_mismatch"};
       return {409, "conflict"};
-    case Code::kResourceExhausted: return {429, "rate_limited"};
+    case Code::kResourceExhausted:
+      return {429, "rate_limited"};
     case Code::kUnavailable:
-    case Code::kDeadlineExceeded: return {503, "unavailable"};
-    default: return {500, "internal"};
+    case Code::kDeadlineExceeded:
+      return {503, "unavailable"};
+    default:
+      return {500, "internal"};
   }
 }
 
@@ -52,7 +60,8 @@ Response ErrorResponse(const Status& s) {
   std::string details;
   if (status == 400 && !s.reason().empty()) {
     const std::string prefix = s.reason() + ": ";
-    const std::string reason = s.message().rfind(prefix, 0) == 0 ? s.message().substr(prefix.size()) : s.message();
+    const std::string reason =
+        s.message().rfind(prefix, 0) == 0 ? s.message().substr(prefix.size()) : s.message();
     details = json::serialize(json::object{{"field", s.reason()}, {"reason", reason}});
   }
   return JsonError(status, code, s.message(), details);
@@ -90,7 +99,8 @@ std::string Fields::RequiredString(std::string_view name, size_t max_length) {
   return s.value_or("");
 }
 
-std::optional<std::string> Fields::Enum(std::string_view name, std::initializer_list<std::string_view> allowed) {
+std::optional<std::string> Fields::Enum(std::string_view name,
+                                        std::initializer_list<std::string_view> allowed) {
   auto s = String(name, 64);
   if (!s) return std::nullopt;
   for (auto a : allowed) {
@@ -153,9 +163,22 @@ const json::value* Fields::Any(std::string_view name) { return Find(name); }
 Status Fields::Finish() {
   if (!error_.ok()) return error_;
   for (const auto& [key, value] : object_) {
-    if (!known_.contains(std::string_view(key))) return FieldError(std::string(key), "is not a known field");
+    if (!known_.contains(std::string_view(key)))
+      return FieldError(std::string(key), "is not a known field");
   }
   return Status::Ok();
+}
+
+std::vector<std::string> SplitCommas(std::string_view list) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  for (;;) {
+    const size_t comma = list.find(',', i);
+    out.emplace_back(
+        list.substr(i, comma == std::string_view::npos ? std::string_view::npos : comma - i));
+    if (comma == std::string_view::npos) return out;
+    i = comma + 1;
+  }
 }
 
 std::optional<std::string> UrlDecode(std::string_view s) {
@@ -166,7 +189,8 @@ std::optional<std::string> UrlDecode(std::string_view s) {
       out += ' ';
     } else if (s[i] == '%') {
       int v = 0;
-      if (i + 2 >= s.size() + 0 || std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ptr != s.data() + i + 3) {
+      if (i + 2 >= s.size() + 0 ||
+          std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ptr != s.data() + i + 3) {
         return std::nullopt;
       }
       out += static_cast<char>(v);
@@ -209,19 +233,22 @@ std::optional<int64_t> QueryFields::Int(std::string_view name, int64_t min, int6
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
   if (ec != std::errc() || ptr != s->data() + s->size() || v < min || v > max) {
-    if (error_.ok()) error_ = FieldError(name, fmt::format("must be an integer from {} to {}", min, max));
+    if (error_.ok())
+      error_ = FieldError(name, fmt::format("must be an integer from {} to {}", min, max));
     return std::nullopt;
   }
   return v;
 }
 
-std::optional<std::string> QueryFields::Enum(std::string_view name, std::initializer_list<std::string_view> allowed) {
+std::optional<std::string> QueryFields::Enum(std::string_view name,
+                                             std::initializer_list<std::string_view> allowed) {
   auto s = String(name);
   if (!s) return std::nullopt;
   for (auto a : allowed) {
     if (*s == a) return s;
   }
-  if (error_.ok()) error_ = FieldError(name, fmt::format("must be one of {}", fmt::join(allowed, ", ")));
+  if (error_.ok())
+    error_ = FieldError(name, fmt::format("must be one of {}", fmt::join(allowed, ", ")));
   return std::nullopt;
 }
 

@@ -9,13 +9,12 @@
 // Not thread-safe; one per request.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
-
-#include <boost/json/object.hpp>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -44,7 +43,8 @@ class Fields {
 
   std::optional<std::string> String(std::string_view name, size_t max_length = 1024);
   std::string RequiredString(std::string_view name, size_t max_length = 1024);
-  std::optional<std::string> Enum(std::string_view name, std::initializer_list<std::string_view> allowed);
+  std::optional<std::string> Enum(std::string_view name,
+                                  std::initializer_list<std::string_view> allowed);
   std::optional<bool> Bool(std::string_view name);
   std::optional<double> Number(std::string_view name);
   std::optional<TimePoint> Time(std::string_view name);
@@ -73,7 +73,8 @@ class QueryFields {
   explicit QueryFields(std::string_view query);
   std::optional<std::string> String(std::string_view name);
   std::optional<int64_t> Int(std::string_view name, int64_t min, int64_t max);
-  std::optional<std::string> Enum(std::string_view name, std::initializer_list<std::string_view> allowed);
+  std::optional<std::string> Enum(std::string_view name,
+                                  std::initializer_list<std::string_view> allowed);
   // Names a parameter as known without reading it (e.g. access_token).
   void Allow(std::string_view name) { known_.insert(std::string(name)); }
   Status Finish();
@@ -83,6 +84,9 @@ class QueryFields {
   std::set<std::string, std::less<>> known_;
   Status error_;
 };
+
+// "a,b,,c" → {"a", "b", "", "c"}; "" → {""}.
+std::vector<std::string> SplitCommas(std::string_view list);
 
 // Percent-decoding of a query component ('+' is a space); nullopt when malformed.
 std::optional<std::string> UrlDecode(std::string_view s);

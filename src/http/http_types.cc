@@ -10,7 +10,8 @@ const std::string& Request::Header(const std::string& name) const {
   return it == headers.end() ? kEmpty : it->second;
 }
 
-Response JsonError(int status, const std::string& code, const std::string& message, const std::string& details_json) {
+Response JsonError(int status, const std::string& code, const std::string& message,
+                   const std::string& details_json) {
   boost::json::object error{{"code", code}, {"message", message}};
   if (!details_json.empty()) {
     boost::system::error_code ec;

@@ -16,10 +16,10 @@ class Sink;
 namespace cancelflow::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", …
-  std::string target;  // as sent: path and query
-  std::string path;    // without the query
-  std::string query;   // after '?', undecoded
+  std::string method;                          // "GET", "POST", …
+  std::string target;                          // as sent: path and query
+  std::string path;                            // without the query
+  std::string query;                           // after '?', undecoded
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::string remote;  // peer address

@@ -1,9 +1,8 @@
 #include "http/monitor.h"
 
 #include <algorithm>
-#include <chrono>
-
 #include <boost/json.hpp>
+#include <chrono>
 
 #include "core/deadline.h"
 #include "events/redactor.h"
@@ -21,9 +20,11 @@ template <typename F>
 json::object Timed(F&& check, bool& ok) {
   const auto start = std::chrono::steady_clock::now();
   const cancelflow::Status s = check();
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   ok = s.ok();
-  json::object o{{"status", s.ok() ? "healthy" : "unhealthy"}, {"latencyMs", std::round(ms * 100) / 100}};
+  json::object o{{"status", s.ok() ? "healthy" : "unhealthy"},
+                 {"latencyMs", std::round(ms * 100) / 100}};
   if (!s.ok()) o["error"] = std::string(CodeName(s.code()));
   return o;
 }
@@ -50,7 +51,8 @@ json::object Monitor::ProbeChecks(bool& db_ok, bool& healthy) {
   constexpr Millis kProbeTimeout{2000};
   bool bus_ok = false;
   json::object checks;
-  checks["database"] = Timed([&] { return CallWithDeadline([this] { return d_.store.Ping(); }, kProbeTimeout); }, db_ok);
+  checks["database"] = Timed(
+      [&] { return CallWithDeadline([this] { return d_.store.Ping(); }, kProbeTimeout); }, db_ok);
   json::object queue{{"backend", d_.queue_backend}};
   bool queue_ok = false;
   if (auto stats = d_.queue.GetStats(); stats.ok()) {
@@ -67,8 +69,9 @@ json::object Monitor::ProbeChecks(bool& db_ok, bool& healthy) {
   }
   checks["jobQueue"] = std::move(queue);
   // The bus itself cannot fail in one process; its audit trail can.
-  checks["eventBus"] =
-      Timed([&] { return CallWithDeadline([this] { return d_.store.FlushAudit(); }, kProbeTimeout); }, bus_ok);
+  checks["eventBus"] = Timed(
+      [&] { return CallWithDeadline([this] { return d_.store.FlushAudit(); }, kProbeTimeout); },
+      bus_ok);
   healthy = queue_ok && bus_ok;
   return checks;
 }
@@ -91,7 +94,8 @@ json::object Monitor::Status() {
   return {{"status", status},
           {"checks", std::move(probe.checks)},
           {"version", CANCELFLOW_VERSION},
-          {"uptimeSeconds", std::chrono::duration_cast<std::chrono::seconds>(now - d_.started_at).count()},
+          {"uptimeSeconds",
+           std::chrono::duration_cast<std::chrono::seconds>(now - d_.started_at).count()},
           {"timestamp", FormatRfc3339(now)}};
 }
 
@@ -106,15 +110,16 @@ Result<json::array> Monitor::FailedJobs(int limit) {
   if (!jobs) return jobs.status();
   json::array items;
   for (const auto& j : *jobs) {
-    items.push_back({{"id", j.id},
-                     {"type", j.type},
-                     {"attempts", j.attempts},
-                     {"maxAttempts", j.max_attempts},
-                     {"lastError", j.last_error ? json::value(*j.last_error) : json::value(nullptr)},
-                     {"errors", ParsedOr(j.errors, json::array{})},
-                     {"createdAt", FormatRfc3339(j.created_at)},
-                     {"failedAt", TimeOrNull(j.finished_at)},
-                     {"payload", events::Redact(ParsedOr(j.payload, json::object{}))}});
+    items.push_back(
+        {{"id", j.id},
+         {"type", j.type},
+         {"attempts", j.attempts},
+         {"maxAttempts", j.max_attempts},
+         {"lastError", j.last_error ? json::value(*j.last_error) : json::value(nullptr)},
+         {"errors", ParsedOr(j.errors, json::array{})},
+         {"createdAt", FormatRfc3339(j.created_at)},
+         {"failedAt", TimeOrNull(j.finished_at)},
+         {"payload", events::Redact(ParsedOr(j.payload, json::object{}))}});
   }
   return items;
 }
@@ -131,14 +136,15 @@ Result<int64_t> Monitor::ClearFailedJobs() { return d_.queue.ClearFailedJobs(); 
 
 Result<json::object> Monitor::Metrics(const std::string& timeframe) {
   const auto length = TimeframeLength(timeframe);
-  if (!length) return InvalidArgument("timeframe: must be hour, day, week or month").WithReason("timeframe");
+  if (!length)
+    return InvalidArgument("timeframe: must be hour, day, week or month").WithReason("timeframe");
   const TimePoint end = d_.clock.Now();
   const TimePoint start = end - *length;
   auto facts = d_.store.CancellationFacts(start, end);
   if (!facts) return facts.status();
   // Twelve to thirty buckets whatever the timeframe: 5 min, 1 h, 6 h, 1 day.
-  const Millis bucket = timeframe == "hour" ? Millis(300'000)
-                        : timeframe == "day" ? Millis(3600'000)
+  const Millis bucket = timeframe == "hour"   ? Millis(300'000)
+                        : timeframe == "day"  ? Millis(3600'000)
                         : timeframe == "week" ? Millis(6 * 3600'000)
                                               : Millis(24 * 3600'000);
   const size_t buckets = static_cast<size_t>((*length + bucket - Millis(1)) / bucket);
@@ -156,9 +162,11 @@ Result<json::object> Monitor::Metrics(const std::string& timeframe) {
       if (f.status == "completed") ++c->completed;
       if (f.status == "failed") ++c->failed;
       if (f.status == "manual_required") ++c->manual;
-      if (f.status == "pending" || f.status == "scheduled" || f.status == "processing") ++c->pending;
+      if (f.status == "pending" || f.status == "scheduled" || f.status == "processing")
+        ++c->pending;
     }
-    const bool finished = f.status == "completed" || f.status == "failed" || f.status == "manual_required";
+    const bool finished =
+        f.status == "completed" || f.status == "failed" || f.status == "manual_required";
     if (finished) {
       const int64_t ok = f.status == "completed" ? 1 : 0;
       auto& m = by_method[f.method.value_or("none")];
@@ -168,13 +176,16 @@ Result<json::object> Monitor::Metrics(const std::string& timeframe) {
       p.first += 1;
       p.second += ok;
     }
-    if (f.status == "completed" && f.completed_at) durations.push_back((*f.completed_at - f.created_at).count());
+    if (f.status == "completed" && f.completed_at)
+      durations.push_back((*f.completed_at - f.created_at).count());
   }
   auto rates = [](const std::map<std::string, std::pair<int64_t, int64_t>>& m) {
     json::object o;
     for (const auto& [k, v] : m) {
-      o[k] = {{"finished", v.first}, {"completed", v.second},
-              {"successRate", v.first ? static_cast<double>(v.second) / static_cast<double>(v.first) : 0.0}};
+      o[k] = {{"finished", v.first},
+              {"completed", v.second},
+              {"successRate",
+               v.first ? static_cast<double>(v.second) / static_cast<double>(v.first) : 0.0}};
     }
     return o;
   };
@@ -201,10 +212,12 @@ Result<json::object> Monitor::Metrics(const std::string& timeframe) {
         {"failed", total.failed},
         {"manual", total.manual},
         {"pending", total.pending},
-        {"successRate", finished ? static_cast<double>(total.completed) / static_cast<double>(finished) : 0.0}}},
+        {"successRate",
+         finished ? static_cast<double>(total.completed) / static_cast<double>(finished) : 0.0}}},
       {"successRateByMethod", rates(by_method)},
       {"successRateByProvider", rates(by_provider)},
-      {"timeToCompletionMs", {{"p50", Percentile(durations, 0.50)}, {"p95", Percentile(durations, 0.95)}}},
+      {"timeToCompletionMs",
+       {{"p50", Percentile(durations, 0.50)}, {"p95", Percentile(durations, 0.95)}}},
       {"jobs", {{"completed", jobs_completed}, {"failed", jobs_failed}}},
       {"series", std::move(points)},
   };
@@ -237,6 +250,8 @@ Result<json::array> Monitor::Events(const std::optional<std::string>& user_id, i
   return items;
 }
 
-Result<std::map<std::string, int64_t>> Monitor::WorkflowCounts() { return d_.store.CountWorkflowsByStatus(); }
+Result<std::map<std::string, int64_t>> Monitor::WorkflowCounts() {
+  return d_.store.CountWorkflowsByStatus();
+}
 
 }  // namespace cancelflow::http

@@ -5,12 +5,11 @@
 // Thread-safe; methods block on the store and queue (worker threads only).
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "core/clock.h"
 #include "core/status.h"

@@ -1,21 +1,21 @@
 #include "http/server.h"
 
-#include <algorithm>
-#include <thread>
-#include <vector>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <thread>
+#include <vector>
 
 #include "realtime/sink.h"
 
@@ -38,7 +38,8 @@ Request Convert(const bhttp::request<bhttp::string_body>& in, const std::string&
   if (q != std::string::npos) r.query = r.target.substr(q + 1);
   for (const auto& f : in) {
     std::string name(f.name_string());
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     r.headers[name] = std::string(f.value());
   }
   r.body = in.body();
@@ -46,7 +47,8 @@ Request Convert(const bhttp::request<bhttp::string_body>& in, const std::string&
   return r;
 }
 
-bhttp::response<bhttp::string_body> ToBeast(const Response& out, unsigned version, bool keep_alive) {
+bhttp::response<bhttp::string_body> ToBeast(const Response& out, unsigned version,
+                                            bool keep_alive) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), version};
   res.set(bhttp::field::server, "cancelflow");
   if (!out.content_type.empty()) res.set(bhttp::field::content_type, out.content_type);
@@ -76,9 +78,10 @@ class EventStream final : public realtime::Sink, public std::enable_shared_from_
       queued_.fetch_sub(n, std::memory_order_relaxed);
       return false;
     }
-    asio::post(socket_.get_executor(), [self = shared_from_this(), chunk = std::move(chunk)]() mutable {
-      self->Enqueue(std::move(chunk));
-    });
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this(), chunk = std::move(chunk)]() mutable {
+                 self->Enqueue(std::move(chunk));
+               });
     return true;
   }
 
@@ -113,20 +116,22 @@ class EventStream final : public realtime::Sink, public std::enable_shared_from_
     std::vector<asio::const_buffer> buffers;
     buffers.reserve(inflight_.size());
     for (const auto& c : inflight_) buffers.emplace_back(asio::buffer(*c));
-    asio::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, size_t written) {
-      self->queued_.fetch_sub(written, std::memory_order_relaxed);
-      self->inflight_.clear();
-      self->writing_ = false;
-      if (ec) return self->Finish();
-      if (!self->pending_.empty() && !self->finished_) self->WriteNext();
-    });
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this()](beast::error_code ec, size_t written) {
+                        self->queued_.fetch_sub(written, std::memory_order_relaxed);
+                        self->inflight_.clear();
+                        self->writing_ = false;
+                        if (ec) return self->Finish();
+                        if (!self->pending_.empty() && !self->finished_) self->WriteNext();
+                      });
   }
 
   void ReadProbe() {
-    socket_.async_read_some(asio::buffer(&probe_, 1), [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->Finish();  // the peer left (or Finish closed the socket)
-      self->ReadProbe();              // a client has nothing to say here; ignore it
-    });
+    socket_.async_read_some(
+        asio::buffer(&probe_, 1), [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->Finish();  // the peer left (or Finish closed the socket)
+          self->ReadProbe();              // a client has nothing to say here; ignore it
+        });
   }
 
   tcp::socket socket_;
@@ -142,9 +147,10 @@ class EventStream final : public realtime::Sink, public std::enable_shared_from_
 };
 
 std::string StreamHead(const Response& out) {
-  std::string head = fmt::format("HTTP/1.1 {} {}\r\nServer: cancelflow\r\nContent-Type: {}\r\n", out.status,
-                                 std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(out.status))),
-                                 out.content_type);
+  std::string head =
+      fmt::format("HTTP/1.1 {} {}\r\nServer: cancelflow\r\nContent-Type: {}\r\n", out.status,
+                  std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(out.status))),
+                  out.content_type);
   for (const auto& [k, v] : out.headers) head += fmt::format("{}: {}\r\n", k, v);
   // No length: the body is the stream, and it ends when the connection closes.
   head += "Cache-Control: no-cache\r\nConnection: close\r\nX-Accel-Buffering: no\r\n\r\n";
@@ -164,14 +170,17 @@ class Server final : public HttpServer {
   Status Listen() {
     beast::error_code ec;
     const auto address = asio::ip::make_address(options_.host, ec);
-    if (ec) return InvalidArgument(fmt::format("CANCELFLOW_ADDR: {:?} is not an IP address", options_.host));
+    if (ec)
+      return InvalidArgument(
+          fmt::format("CANCELFLOW_ADDR: {:?} is not an IP address", options_.host));
     tcp::endpoint ep(address, options_.port);
     acceptor_.open(ep.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(ep, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return Unavailable(fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
+      return Unavailable(
+          fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
     }
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(acceptor_.get_executor(), Accept(), asio::detached);
@@ -227,7 +236,8 @@ class Server final : public HttpServer {
       parser.header_limit(16 * 1024);
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
       if (ec == bhttp::error::body_limit) {
-        auto res = ToBeast(JsonError(413, "payload_too_large", "request body is larger than 1 MiB"), 11, false);
+        auto res = ToBeast(JsonError(413, "payload_too_large", "request body is larger than 1 MiB"),
+                           11, false);
         co_await bhttp::async_write(stream, res, kTuple);
         break;
       }
@@ -274,8 +284,8 @@ class Server final : public HttpServer {
     // this plus the stream's own queue, not whatever TCP autotuning grants.
     beast::error_code opt_ec;
     stream.socket().set_option(asio::socket_base::send_buffer_size(kStreamSendBuffer), opt_ec);
-    auto sink = std::make_shared<EventStream>(stream.release_socket(), std::move(out.stream->closed),
-                                              options_.stream_buffer_limit);
+    auto sink = std::make_shared<EventStream>(
+        stream.release_socket(), std::move(out.stream->closed), options_.stream_buffer_limit);
     {
       std::lock_guard lock(streams_mu_);
       if (streams_.size() >= prune_at_) {  // amortised: prune when the list has doubled
@@ -298,7 +308,7 @@ class Server final : public HttpServer {
   std::vector<std::thread> threads_;
   std::mutex streams_mu_;
   std::vector<std::weak_ptr<EventStream>> streams_;  // open event streams; guarded by streams_mu_
-  size_t prune_at_ = 64;                              // guarded by streams_mu_
+  size_t prune_at_ = 64;                             // guarded by streams_mu_
 };
 
 }  // namespace

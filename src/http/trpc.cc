@@ -1,7 +1,6 @@
 #include "http/trpc.h"
 
 #include <array>
-
 #include <boost/json.hpp>
 
 #include "core/clock.h"
@@ -14,8 +13,8 @@ namespace {
 
 bool LooksLikeOurTime(std::string_view s) {
   // "2026-12-04T15:00:00.000Z", as FormatRfc3339 writes it.
-  return s.size() == 24 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
-         s[19] == '.' && s[23] == 'Z' && ParseRfc3339(s).has_value();
+  return s.size() == 24 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
+         s[16] == ':' && s[19] == '.' && s[23] == 'Z' && ParseRfc3339(s).has_value();
 }
 
 std::string EscapeKey(std::string_view key) {
@@ -27,7 +26,8 @@ std::string EscapeKey(std::string_view key) {
   return out;
 }
 
-void CollectDates(const json::value& v, const std::string& path, json::object& values, bool& root_date) {
+void CollectDates(const json::value& v, const std::string& path, json::object& values,
+                  bool& root_date) {
   if (v.is_string()) {
     if (LooksLikeOurTime(v.as_string())) {
       if (path.empty()) {
@@ -39,12 +39,14 @@ void CollectDates(const json::value& v, const std::string& path, json::object& v
   } else if (v.is_object()) {
     for (const auto& [k, child] : v.as_object()) {
       if (k == "metadata") continue;  // free-form: strings stay strings
-      CollectDates(child, path.empty() ? EscapeKey(k) : path + "." + EscapeKey(k), values, root_date);
+      CollectDates(child, path.empty() ? EscapeKey(k) : path + "." + EscapeKey(k), values,
+                   root_date);
     }
   } else if (v.is_array()) {
     const auto& a = v.as_array();
     for (size_t i = 0; i < a.size(); ++i) {
-      CollectDates(a[i], path.empty() ? std::to_string(i) : path + "." + std::to_string(i), values, root_date);
+      CollectDates(a[i], path.empty() ? std::to_string(i) : path + "." + std::to_string(i), values,
+                   root_date);
     }
   }
 }
@@ -77,7 +79,8 @@ json::value SuperjsonWrap(const json::value& v) {
 }
 
 json::value SuperjsonUnwrap(const json::value& v) {
-  if (const json::object* o = v.if_object(); o != nullptr && o->contains("json")) return o->at("json");
+  if (const json::object* o = v.if_object(); o != nullptr && o->contains("json"))
+    return o->at("json");
   return v;
 }
 
@@ -90,14 +93,21 @@ ErrorCode ErrorCodeNamed(std::string_view name) {
 
 ErrorCode ErrorCodeOf(const Status& s) {
   switch (s.code()) {
-    case Code::kInvalidArgument: return ErrorCodeNamed("BAD_REQUEST");
-    case Code::kUnauthenticated: return ErrorCodeNamed("UNAUTHORIZED");
-    case Code::kPermissionDenied: return ErrorCodeNamed("FORBIDDEN");
-    case Code::kNotFound: return ErrorCodeNamed("NOT_FOUND");
+    case Code::kInvalidArgument:
+      return ErrorCodeNamed("BAD_REQUEST");
+    case Code::kUnauthenticated:
+      return ErrorCodeNamed("UNAUTHORIZED");
+    case Code::kPermissionDenied:
+      return ErrorCodeNamed("FORBIDDEN");
+    case Code::kNotFound:
+      return ErrorCodeNamed("NOT_FOUND");
     case Code::kAlreadyExists:
-    case Code::kAborted: return ErrorCodeNamed("CONFLICT");
-    case Code::kResourceExhausted: return ErrorCodeNamed("TOO_MANY_REQUESTS");
-    default: return ErrorCodeNamed("INTERNAL_SERVER_ERROR");
+    case Code::kAborted:
+      return ErrorCodeNamed("CONFLICT");
+    case Code::kResourceExhausted:
+      return ErrorCodeNamed("TOO_MANY_REQUESTS");
+    default:
+      return ErrorCodeNamed("INTERNAL_SERVER_ERROR");
   }
 }
 

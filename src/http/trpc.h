@@ -9,10 +9,9 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
-
-#include <boost/json/value.hpp>
 
 #include "core/status.h"
 
@@ -33,6 +32,7 @@ struct ErrorCode {
 ErrorCode ErrorCodeOf(const Status& s);
 ErrorCode ErrorCodeNamed(std::string_view name);
 
-boost::json::object ErrorShape(const ErrorCode& code, std::string_view message, std::string_view path);
+boost::json::object ErrorShape(const ErrorCode& code, std::string_view message,
+                               std::string_view path);
 
 }  // namespace cancelflow::http::trpc

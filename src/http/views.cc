@@ -37,7 +37,8 @@ json::object UserView(const store::User& u) {
   return {{"id", u.id},
           {"email", u.email},
           {"role", u.role},
-          {"notificationPreferences", {{"realtime", u.realtime_notifications}, {"email", u.email_notifications}}},
+          {"notificationPreferences",
+           {{"realtime", u.realtime_notifications}, {"email", u.email_notifications}}},
           {"createdAt", FormatRfc3339(u.created_at)}};
 }
 
@@ -57,21 +58,23 @@ json::object SubscriptionView(const store::Subscription& s) {
 }
 
 json::object CancellationView(const store::CancellationRequest& r) {
-  json::object o{{"requestId", r.id},
-                 {"workflowId", r.workflow_id},
-                 {"subscriptionId", r.subscription_id},
-                 {"status", r.status},
-                 {"method", r.method ? json::value(*r.method) : json::value(nullptr)},
-                 {"priority", r.priority},
-                 {"preferredMethod", r.preferred_method},
-                 {"progress", r.progress},
-                 {"currentStep", r.current_step ? json::value(*r.current_step) : json::value(nullptr)},
-                 {"attempts", AttemptsView(r.attempts)},
-                 {"estimatedCompletion", TimeOrNull(r.estimated_completion)},
-                 {"createdAt", FormatRfc3339(r.created_at)},
-                 {"updatedAt", FormatRfc3339(r.updated_at)}};
+  json::object o{
+      {"requestId", r.id},
+      {"workflowId", r.workflow_id},
+      {"subscriptionId", r.subscription_id},
+      {"status", r.status},
+      {"method", r.method ? json::value(*r.method) : json::value(nullptr)},
+      {"priority", r.priority},
+      {"preferredMethod", r.preferred_method},
+      {"progress", r.progress},
+      {"currentStep", r.current_step ? json::value(*r.current_step) : json::value(nullptr)},
+      {"attempts", AttemptsView(r.attempts)},
+      {"estimatedCompletion", TimeOrNull(r.estimated_completion)},
+      {"createdAt", FormatRfc3339(r.created_at)},
+      {"updatedAt", FormatRfc3339(r.updated_at)}};
   if (r.confirmation_code) o["confirmationCode"] = *r.confirmation_code;
-  if (r.manual_instructions) o["manualInstructions"] = ParsedOr(*r.manual_instructions, json::object{});
+  if (r.manual_instructions)
+    o["manualInstructions"] = ParsedOr(*r.manual_instructions, json::object{});
   if (r.scheduled_for) o["scheduledFor"] = FormatRfc3339(*r.scheduled_for);
   if (r.completed_at) o["completedAt"] = FormatRfc3339(*r.completed_at);
   if (r.reason) o["reason"] = *r.reason;

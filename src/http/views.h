@@ -12,7 +12,8 @@ namespace cancelflow::http {
 boost::json::object UserView(const store::User& u);
 boost::json::object SubscriptionView(const store::Subscription& s);
 boost::json::object CancellationView(const store::CancellationRequest& r);
-boost::json::object AuditView(const store::AuditRecord& a);  // {id, timestamp, userId, action, resource, result, metadata}
+boost::json::object AuditView(
+    const store::AuditRecord& a);  // {id, timestamp, userId, action, resource, result, metadata}
 
 // A time as RFC 3339, or null.
 boost::json::value TimeOrNull(const std::optional<TimePoint>& t);

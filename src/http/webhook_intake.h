@@ -17,8 +17,8 @@ namespace cancelflow::http {
 
 class WebhookIntake {
  public:
-  WebhookIntake(const cancellation::ProviderRegistry& providers, store::Store& store, workflow::WorkflowEngine& engine,
-                events::EventBus& bus, Clock& clock)
+  WebhookIntake(const cancellation::ProviderRegistry& providers, store::Store& store,
+                workflow::WorkflowEngine& engine, events::EventBus& bus, Clock& clock)
       : providers_(providers), store_(store), engine_(engine), bus_(bus), clock_(clock) {}
 
   Response Handle(const Request& req, const std::string& provider);

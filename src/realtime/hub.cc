@@ -1,9 +1,9 @@
 #include "realtime/hub.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <functional>
-
-#include <fmt/format.h>
 
 #include "core/ids.h"
 
@@ -54,7 +54,9 @@ Hub::Shard& Hub::ShardOf(const std::string& user_id) const {
   return shards_[std::hash<std::string>{}(user_id) % kShards];
 }
 
-std::string Hub::Format(int64_t seq, const std::string& json) { return fmt::format("id: {}\ndata: {}\n\n", seq, json); }
+std::string Hub::Format(int64_t seq, const std::string& json) {
+  return fmt::format("id: {}\ndata: {}\n\n", seq, json);
+}
 
 Result<std::shared_ptr<Hub::Stream>> Hub::Reserve(const std::string& user_id, int64_t after_seq) {
   auto stream = std::make_shared<Stream>();
@@ -65,14 +67,16 @@ Result<std::shared_ptr<Hub::Stream>> Hub::Reserve(const std::string& user_id, in
   std::lock_guard lock(shard.mu);
   auto& user = shard.users[user_id];
   if (static_cast<int>(user.streams.size()) >= options_.max_connections_per_user) {
-    return ResourceExhausted(fmt::format("at most {} realtime connections per user", options_.max_connections_per_user));
+    return ResourceExhausted(
+        fmt::format("at most {} realtime connections per user", options_.max_connections_per_user));
   }
   user.streams.push_back(stream);
   connections_.fetch_add(1);
   return stream;
 }
 
-void Hub::Activate(const std::shared_ptr<Stream>& stream, int64_t replayed_seq, std::shared_ptr<Sink> sink) {
+void Hub::Activate(const std::shared_ptr<Stream>& stream, int64_t replayed_seq,
+                   std::shared_ptr<Sink> sink) {
   Shard& shard = ShardOf(stream->info.user_id);
   std::lock_guard lock(shard.mu);
   stream->sink = std::move(sink);
@@ -96,7 +100,8 @@ void Hub::Remove(const std::shared_ptr<Stream>& stream) {
 }
 
 // Called with the stream's shard locked.
-void Hub::Deliver(Stream& s, int64_t seq, const std::shared_ptr<const std::string>& chunk, TimePoint now) {
+void Hub::Deliver(Stream& s, int64_t seq, const std::shared_ptr<const std::string>& chunk,
+                  TimePoint now) {
   if (seq <= s.last_seq || !s.sink) return;
   if (!s.sink->Send(chunk)) {
     // A slow reader: close it (the client resumes with Last-Event-ID); the

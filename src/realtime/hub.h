@@ -71,7 +71,8 @@ class Hub {
   Result<std::shared_ptr<Stream>> Reserve(const std::string& user_id, int64_t after_seq);
   // The stream replayed history up to `replayed_seq` (≥ after_seq) and is now
   // live on `sink`: notifications kept meanwhile that are newer go out now.
-  void Activate(const std::shared_ptr<Stream>& stream, int64_t replayed_seq, std::shared_ptr<Sink> sink);
+  void Activate(const std::shared_ptr<Stream>& stream, int64_t replayed_seq,
+                std::shared_ptr<Sink> sink);
   // The connection ended (or never started): forget the stream.
   void Remove(const std::shared_ptr<Stream>& stream);
 
@@ -98,7 +99,8 @@ class Hub {
   };
   Shard& ShardOf(const std::string& user_id) const;
   void CountSent(int64_t n);
-  void Deliver(Stream& s, int64_t seq, const std::shared_ptr<const std::string>& chunk, TimePoint now);
+  void Deliver(Stream& s, int64_t seq, const std::shared_ptr<const std::string>& chunk,
+               TimePoint now);
 
   HubOptions options_;
   Clock& clock_;

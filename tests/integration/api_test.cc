@@ -1,16 +1,15 @@
 // The HTTP API end to end: the real `cancelflow serve --demo` binary on its own
 // SQLite file, talked to over loopback with libcurl and a raw SSE reader.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
 
 #include <boost/json.hpp>
-#include <sqlite3.h>
 
 #include "cancellation/http_client.h"
 #include "testing/serve_process.h"
 #include "testing/sse_client.h"
-
-#include <arpa/inet.h>
-#include <sys/socket.h>
 
 namespace cancelflow {
 namespace {
@@ -42,9 +41,12 @@ class ApiTest : public ::testing::Test {
   HttpResponse Call(const std::string& method, const std::string& path, const std::string& token,
                     const std::string& body = "", HttpHeaders headers = {}) {
     if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-    const bool typed = std::any_of(headers.begin(), headers.end(), [](const auto& h) { return h.first == "Content-Type"; });
-    if (!body.empty() && method != "GET" && !typed) headers.emplace_back("Content-Type", "application/json");
-    auto r = cancellation::HttpRequest(method, server_->base() + path, headers, body, Millis(10'000));
+    const bool typed = std::any_of(headers.begin(), headers.end(),
+                                   [](const auto& h) { return h.first == "Content-Type"; });
+    if (!body.empty() && method != "GET" && !typed)
+      headers.emplace_back("Content-Type", "application/json");
+    auto r =
+        cancellation::HttpRequest(method, server_->base() + path, headers, body, Millis(10'000));
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : HttpResponse{};
   }
@@ -58,15 +60,17 @@ class ApiTest : public ::testing::Test {
 
   // A user (via the admin route) and their token.
   std::string CreateUser(const std::string& id) {
-    auto r = Call("POST", "/v1/users", kAdminToken, R"({"id":")" + id + R"(","email":")" + id + R"(@example.com"})");
+    auto r = Call("POST", "/v1/users", kAdminToken,
+                  R"({"id":")" + id + R"(","email":")" + id + R"(@example.com"})");
     EXPECT_EQ(r.status, 201) << r.body;
     return std::string(Json(r).at("token").as_string());
   }
 
-  void CreateSubscription(const std::string& token, const std::string& id, const std::string& provider) {
+  void CreateSubscription(const std::string& token, const std::string& id,
+                          const std::string& provider) {
     auto r = Call("POST", "/v1/subscriptions", token,
-                  R"({"id":")" + id + R"(","provider":")" + provider + R"(","externalId":"ext-)" + id +
-                      R"(","name":"Streaming"})");
+                  R"({"id":")" + id + R"(","provider":")" + provider + R"(","externalId":"ext-)" +
+                      id + R"(","name":"Streaming"})");
     EXPECT_EQ(r.status, 201) << r.body;
   }
 
@@ -84,7 +88,8 @@ TEST_F(ApiTest, CancellationOverHttpStreamsProgressToEveryTabAndReplaysOnReconne
   Start();
   const std::string token = CreateUser("alice");
   CreateSubscription(token, "sub_a1", "demo-instant");
-  SseClient tab1(server_->port(), "/api/realtime/notifications", {"Authorization: Bearer " + token});
+  SseClient tab1(server_->port(), "/api/realtime/notifications",
+                 {"Authorization: Bearer " + token});
   SseClient tab2(server_->port(), "/api/realtime/notifications?access_token=" + token);
   ASSERT_TRUE(WaitUntil([&] { return tab1.status() == 200 && tab2.status() == 200; }));
   EXPECT_NE(tab1.raw().find("Content-Type: text/event-stream"), std::string::npos);
@@ -124,8 +129,8 @@ TEST_F(ApiTest, CancellationOverHttpStreamsProgressToEveryTabAndReplaysOnReconne
   ASSERT_EQ(replayed.size(), events.size() - 1);
   for (size_t i = 0; i < replayed.size(); ++i) EXPECT_EQ(replayed[i].id, events[i + 1].id);
   // ?lastEventId= does the same for clients that cannot set the header.
-  SseClient by_query(server_->port(),
-                     "/api/realtime/notifications?access_token=" + token + "&lastEventId=" + events[1].id);
+  SseClient by_query(server_->port(), "/api/realtime/notifications?access_token=" + token +
+                                          "&lastEventId=" + events[1].id);
   ASSERT_TRUE(by_query.WaitFor("cancellation.completed"));
   EXPECT_EQ(by_query.events().size(), events.size() - 2);
 
@@ -156,19 +161,24 @@ TEST_F(ApiTest, SeedTestNotificationExampleWorksWithATokenAndOnlyInDevelopment) 
   ASSERT_TRUE(WaitUntil([&] { return stream.status() == 200; }));
   const auto result = testing::RunCommand(
       "curl -s -X POST " + server_->base() +
-      "/api/realtime/notifications -H 'Content-Type: application/json' -H 'Authorization: Bearer " + token +
-      "' -d '{\"type\":\"system\",\"title\":\"Test Notification\",\"message\":\"This is a test\",\"priority\":"
+      "/api/realtime/notifications -H 'Content-Type: application/json' -H 'Authorization: Bearer " +
+      token +
+      "' -d '{\"type\":\"system\",\"title\":\"Test Notification\",\"message\":\"This is a "
+      "test\",\"priority\":"
       "\"high\"}'");
   ASSERT_EQ(result.exit_code, 0);
   const auto sent = json::parse(result.output);
   ASSERT_TRUE(stream.WaitFor("This is a test")) << stream.raw();
-  EXPECT_NE(stream.events().back().data.find(std::string(sent.at("id").as_string())), std::string::npos);
+  EXPECT_NE(stream.events().back().data.find(std::string(sent.at("id").as_string())),
+            std::string::npos);
   StopServer();
 
-  server_ = std::make_unique<ServeProcess>(dir_, std::map<std::string, std::string>{{"CANCELFLOW_ENV", "production"}},
-                                           std::vector<std::string>{"--demo"}, "prod");
+  server_ = std::make_unique<ServeProcess>(
+      dir_, std::map<std::string, std::string>{{"CANCELFLOW_ENV", "production"}},
+      std::vector<std::string>{"--demo"}, "prod");
   ASSERT_TRUE(server_->ok());
-  auto r = Call("POST", "/api/realtime/notifications", kAdminToken, R"({"type":"system","title":"t","message":"m"})");
+  auto r = Call("POST", "/api/realtime/notifications", kAdminToken,
+                R"({"type":"system","title":"t","message":"m"})");
   EXPECT_EQ(r.status, 404);
 }
 
@@ -220,8 +230,9 @@ TEST_F(ApiTest, AuthMatrixCoversEveryRoute) {
     }
   }
   // Another user's resources are 404, the same as unknown ids.
-  for (const std::string& path : std::vector<std::string>{"/v1/subscriptions/sub_alice", "/v1/cancellations/" + req,
-                                                          "/v1/cancellations/" + req + "/events"}) {
+  for (const std::string& path :
+       std::vector<std::string>{"/v1/subscriptions/sub_alice", "/v1/cancellations/" + req,
+                                "/v1/cancellations/" + req + "/events"}) {
     EXPECT_EQ(Call("GET", path, bob).status, 404) << path;
     EXPECT_EQ(Call("GET", path, alice).status, 200) << path;
   }
@@ -237,8 +248,11 @@ TEST_F(ApiTest, AuthMatrixCoversEveryRoute) {
   EXPECT_EQ(Call("GET", "/readyz", "").status, 200);
   EXPECT_EQ(Call("GET", "/metrics", "").status, 200);
   // The manual request can be confirmed by its owner.
-  ASSERT_TRUE(WaitUntil([&] { return Json(Call("GET", "/v1/cancellations/" + req, alice)).at("status") == "manual_required"; }));
-  auto confirmed = Call("POST", "/v1/cancellations/" + req + "/confirm", alice, R"({"confirmationCode":"ABC"})");
+  ASSERT_TRUE(WaitUntil([&] {
+    return Json(Call("GET", "/v1/cancellations/" + req, alice)).at("status") == "manual_required";
+  }));
+  auto confirmed =
+      Call("POST", "/v1/cancellations/" + req + "/confirm", alice, R"({"confirmationCode":"ABC"})");
   EXPECT_EQ(confirmed.status, 200) << confirmed.body;
   EXPECT_EQ(Json(confirmed).at("status"), "completed");
 }
@@ -257,17 +271,22 @@ TEST_F(ApiTest, BadInputIsRefusedWithTheFieldNamed) {
       {"POST", "/v1/cancellations", "[1,2]", 400, "body"},
       {"POST", "/v1/cancellations", "{}", 400, "subscriptionId"},
       {"POST", "/v1/cancellations", R"({"subscriptionId":42})", 400, "subscriptionId"},
-      {"POST", "/v1/cancellations", R"({"subscriptionId":"sub_c","priority":"asap"})", 400, "priority"},
-      {"POST", "/v1/cancellations", R"({"subscriptionId":"sub_c","preferredMethod":1})", 400, "preferredMethod"},
-      {"POST", "/v1/cancellations", R"({"subscriptionId":"sub_c","scheduleFor":"tomorrow"})", 400, "scheduleFor"},
-      {"POST", "/v1/cancellations", R"({"subscriptionId":"sub_c","scheduleFor":"2001-01-01T00:00:00Z"})", 400,
+      {"POST", "/v1/cancellations", R"({"subscriptionId":"sub_c","priority":"asap"})", 400,
+       "priority"},
+      {"POST", "/v1/cancellations", R"({"subscriptionId":"sub_c","preferredMethod":1})", 400,
+       "preferredMethod"},
+      {"POST", "/v1/cancellations", R"({"subscriptionId":"sub_c","scheduleFor":"tomorrow"})", 400,
        "scheduleFor"},
+      {"POST", "/v1/cancellations",
+       R"({"subscriptionId":"sub_c","scheduleFor":"2001-01-01T00:00:00Z"})", 400, "scheduleFor"},
       {"POST", "/v1/cancellations", R"({"subscriptionId":"sub_c","colour":"red"})", 400, "colour"},
-      {"POST", "/v1/cancellations", R"({"subscriptionId":"sub_c","notificationPreferences":{"email":"yes"}})", 400,
+      {"POST", "/v1/cancellations",
+       R"({"subscriptionId":"sub_c","notificationPreferences":{"email":"yes"}})", 400,
        "notificationPreferences.email"},
-      {"POST", "/v1/subscriptions", R"({"provider":"nope","externalId":"x","name":"n"})", 400, "provider"},
-      {"POST", "/v1/subscriptions", R"({"provider":"demo-instant","externalId":"x","name":"n","amount":"9"})", 400,
-       "amount"},
+      {"POST", "/v1/subscriptions", R"({"provider":"nope","externalId":"x","name":"n"})", 400,
+       "provider"},
+      {"POST", "/v1/subscriptions",
+       R"({"provider":"demo-instant","externalId":"x","name":"n","amount":"9"})", 400, "amount"},
       {"POST", "/v1/cancellations/bulk", R"({"items":[]})", 400, "items"},
       {"PUT", "/v1/notification-preferences", R"({"realtime":"on"})", 400, "realtime"},
       {"GET", "/v1/cancellations?limit=0", "", 400, "limit"},
@@ -284,7 +303,8 @@ TEST_F(ApiTest, BadInputIsRefusedWithTheFieldNamed) {
     EXPECT_EQ(Json(r).at("error").at("code"), "invalid_request");
     EXPECT_EQ(ErrorField(r), c.field) << r.body;
   }
-  auto media = Call("POST", "/v1/cancellations", token, R"({"subscriptionId":"sub_c"})", {{"Content-Type", "text/plain"}});
+  auto media = Call("POST", "/v1/cancellations", token, R"({"subscriptionId":"sub_c"})",
+                    {{"Content-Type", "text/plain"}});
   EXPECT_EQ(media.status, 415);
   auto big = Call("POST", "/v1/cancellations", token, std::string((1 << 20) + 10, ' '));
   EXPECT_EQ(big.status, 413);
@@ -305,7 +325,8 @@ TEST_F(ApiTest, IdempotencyConflictsBulkAndPaging) {
   auto again = Call("POST", "/v1/cancellations", token, body, {{"Idempotency-Key", "key-1"}});
   EXPECT_EQ(again.status, 202);
   EXPECT_EQ(Json(again).at("requestId"), Json(first).at("requestId"));
-  auto changed = Call("POST", "/v1/cancellations", token, R"({"subscriptionId":"sub_d1"})", {{"Idempotency-Key", "key-1"}});
+  auto changed = Call("POST", "/v1/cancellations", token, R"({"subscriptionId":"sub_d1"})",
+                      {{"Idempotency-Key", "key-1"}});
   EXPECT_EQ(changed.status, 422);
   EXPECT_EQ(Json(changed).at("error").at("code"), "idempotency_mismatch");
   auto busy = Call("POST", "/v1/cancellations", token, body);
@@ -319,13 +340,16 @@ TEST_F(ApiTest, IdempotencyConflictsBulkAndPaging) {
     items += R"({"subscriptionId":"sub_b)" + std::to_string(i) + R"("},)";
   }
   auto bulk = Call("POST", "/v1/cancellations/bulk", token,
-                   R"({"items":[)" + items + R"({"subscriptionId":"sub_missing"},{"subscriptionId":"sub_b0"},7]})");
+                   R"({"items":[)" + items +
+                       R"({"subscriptionId":"sub_missing"},{"subscriptionId":"sub_b0"},7]})");
   ASSERT_EQ(bulk.status, 202) << bulk.body;
   const json::value bulk_json = Json(bulk);
   const auto& results = bulk_json.at("results").as_array();
   ASSERT_EQ(results.size(), 8u);
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(results[i].as_object().contains("requestId")) << results[i];
-  ASSERT_TRUE(results[5].as_object().contains("error") && results[6].as_object().contains("error")) << bulk.body;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(results[i].as_object().contains("requestId")) << results[i];
+  ASSERT_TRUE(results[5].as_object().contains("error") && results[6].as_object().contains("error"))
+      << bulk.body;
   EXPECT_EQ(results[5].at("error").at("code"), "not_found");
   EXPECT_EQ(results[6].at("error").at("code"), "already_in_progress");
   EXPECT_EQ(results[7].at("error").at("code"), "invalid_request");
@@ -335,10 +359,12 @@ TEST_F(ApiTest, IdempotencyConflictsBulkAndPaging) {
   std::string cursor;
   int pages = 0;
   do {
-    auto page = Call("GET", "/v1/cancellations?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor), token);
+    auto page = Call(
+        "GET", "/v1/cancellations?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor), token);
     ASSERT_EQ(page.status, 200) << page.body;
     auto v = Json(page);
-    for (const auto& it : v.at("items").as_array()) EXPECT_TRUE(seen.insert(std::string(it.at("requestId").as_string())).second);
+    for (const auto& it : v.at("items").as_array())
+      EXPECT_TRUE(seen.insert(std::string(it.at("requestId").as_string())).second);
     cursor = v.at("nextCursor").is_null() ? "" : std::string(v.at("nextCursor").as_string());
     ++pages;
   } while (!cursor.empty() && pages < 10);
@@ -347,7 +373,10 @@ TEST_F(ApiTest, IdempotencyConflictsBulkAndPaging) {
 
   // Once the provider has the request (here: the webhook went out), abort is a conflict.
   const std::string id(Json(first).at("requestId").as_string());
-  ASSERT_TRUE(WaitUntil([&] { return Json(Call("GET", "/v1/cancellations/" + id, token)).at("currentStep") == "await_confirmation"; }));
+  ASSERT_TRUE(WaitUntil([&] {
+    return Json(Call("GET", "/v1/cancellations/" + id, token)).at("currentStep") ==
+           "await_confirmation";
+  }));
   EXPECT_EQ(Call("POST", "/v1/cancellations/" + id + "/abort", token, "").status, 409);
   // A scheduled one can be aborted, once.
   CreateSubscription(token, "sub_d2", "demo-instant");
@@ -363,7 +392,8 @@ TEST_F(ApiTest, IdempotencyConflictsBulkAndPaging) {
 }
 
 TEST_F(ApiTest, RateAndConnectionLimitsAnswer429) {
-  Start({{"RATE_LIMIT_RPS", "1"}, {"RATE_LIMIT_BURST", "3"}, {"SSE_MAX_CONNECTIONS_PER_USER", "2"}});
+  Start(
+      {{"RATE_LIMIT_RPS", "1"}, {"RATE_LIMIT_BURST", "3"}, {"SSE_MAX_CONNECTIONS_PER_USER", "2"}});
   const std::string token = CreateUser("erin");
   int ok = 0;
   HttpResponse limited;
@@ -381,8 +411,8 @@ TEST_F(ApiTest, RateAndConnectionLimitsAnswer429) {
 
   StopServer();
   server_ = std::make_unique<ServeProcess>(
-      dir_, std::map<std::string, std::string>{{"SSE_MAX_CONNECTIONS_PER_USER", "2"}}, std::vector<std::string>{"--demo"},
-      "sse");
+      dir_, std::map<std::string, std::string>{{"SSE_MAX_CONNECTIONS_PER_USER", "2"}},
+      std::vector<std::string>{"--demo"}, "sse");
   ASSERT_TRUE(server_->ok());
   const std::string path = "/api/realtime/notifications?access_token=" + std::string(kAdminToken);
   SseClient one(server_->port(), path), two(server_->port(), path);
@@ -406,17 +436,22 @@ TEST_F(ApiTest, ASlowReaderIsDroppedWhileTheOtherTabGetsEverything) {
   addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(connect(stalled, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string get = "GET /api/realtime/notifications?access_token=" + token + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string get =
+      "GET /api/realtime/notifications?access_token=" + token + " HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(send(stalled, get.data(), get.size(), 0), static_cast<ssize_t>(get.size()));
   SseClient reader(server_->port(), "/api/realtime/notifications?access_token=" + token);
-  ASSERT_TRUE(WaitUntil([&] { return reader.status() == 200 && Json(Call("GET", "/v1/system/realtime", kAdminToken)).at("connections") == 2; }));
+  ASSERT_TRUE(WaitUntil([&] {
+    return reader.status() == 200 &&
+           Json(Call("GET", "/v1/system/realtime", kAdminToken)).at("connections") == 2;
+  }));
 
   // ~3 MiB of notifications: far more than the stalled stream may queue.
   const std::string filler(2000, 'x');
   constexpr int kCount = 1500;
   for (int i = 0; i < kCount; ++i) {
     auto r = Call("POST", "/api/realtime/notifications", token,
-                  R"({"type":"system","title":"n)" + std::to_string(i) + R"(","message":")" + filler + R"("})");
+                  R"({"type":"system","title":"n)" + std::to_string(i) + R"(","message":")" +
+                      filler + R"("})");
     ASSERT_EQ(r.status, 202) << r.body;
   }
   ASSERT_TRUE(reader.WaitFor("\"title\":\"n" + std::to_string(kCount - 1) + "\""));
@@ -456,7 +491,9 @@ TEST_F(ApiTest, MonitoringAndMetrics) {
   EXPECT_EQ(metrics.at("successRateByMethod").at("api").at("successRate"), 1.0);
   EXPECT_EQ(Call("GET", "/v1/system/metrics?timeframe=year", kAdminToken).status, 400);
   // Events: a user sees their own only, newest first, filtered by glob.
-  auto mine = Json(Call("GET", "/v1/system/events?limit=100&actions=cancellation.*", token)).at("items").as_array();
+  auto mine = Json(Call("GET", "/v1/system/events?limit=100&actions=cancellation.*", token))
+                  .at("items")
+                  .as_array();
   ASSERT_FALSE(mine.empty());
   EXPECT_EQ(mine.front().at("action"), "cancellation.completed");
   for (const auto& e : mine) EXPECT_EQ(e.at("userId"), "frank");
@@ -466,11 +503,12 @@ TEST_F(ApiTest, MonitoringAndMetrics) {
 
   auto prom = Call("GET", "/metrics", "");
   EXPECT_NE(prom.Header("content-type").find("text/plain"), std::string::npos);
-  for (const char* name : {"cancelflow_http_requests_total{", "cancelflow_http_request_duration_seconds_bucket{",
-                           "cancelflow_jobs_total{type=\"cancellation.api\",outcome=\"completed\"} 1",
-                           "cancelflow_queue_jobs{state=\"waiting\"}", "cancelflow_sse_connections ",
-                           "cancelflow_events_published_total{type=\"cancellation.completed\"} 1",
-                           "cancelflow_workflow_duration_seconds_count{definition=\"cancellation.full_process\""}) {
+  for (const char* name :
+       {"cancelflow_http_requests_total{", "cancelflow_http_request_duration_seconds_bucket{",
+        "cancelflow_jobs_total{type=\"cancellation.api\",outcome=\"completed\"} 1",
+        "cancelflow_queue_jobs{state=\"waiting\"}", "cancelflow_sse_connections ",
+        "cancelflow_events_published_total{type=\"cancellation.completed\"} 1",
+        "cancelflow_workflow_duration_seconds_count{definition=\"cancellation.full_process\""}) {
     EXPECT_NE(prom.body.find(name), std::string::npos) << name;
   }
 }
@@ -502,7 +540,9 @@ TEST_F(ApiTest, MetricsTokenGuardsMetrics) {
 
 TEST_F(ApiTest, CliCreatesUsersAndTokensThatTheApiAccepts) {
   const std::string db = "sqlite://" + dir_.File("serve.db");
-  auto created = testing::RunCommand(std::string(CANCELFLOW_BIN) + " users create --id gina --email gina@example.com --database-url " + db);
+  auto created =
+      testing::RunCommand(std::string(CANCELFLOW_BIN) +
+                          " users create --id gina --email gina@example.com --database-url " + db);
   ASSERT_EQ(created.exit_code, 0) << created.output;
   // The token is the last line (logging may precede it on stderr).
   auto last_line = [](std::string out) {
@@ -512,12 +552,20 @@ TEST_F(ApiTest, CliCreatesUsersAndTokensThatTheApiAccepts) {
   const std::string first = last_line(created.output);
   EXPECT_EQ(first.rfind("cf_", 0), 0u);
   EXPECT_EQ(first.size(), 3u + 43u);
-  auto second = testing::RunCommand(std::string(CANCELFLOW_BIN) + " tokens create --user gina --database-url " + db);
+  auto second = testing::RunCommand(std::string(CANCELFLOW_BIN) +
+                                    " tokens create --user gina --database-url " + db);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   const std::string token2 = last_line(second.output);
   EXPECT_NE(token2, first);
-  EXPECT_NE(testing::RunCommand(std::string(CANCELFLOW_BIN) + " tokens create --user nobody --database-url " + db).exit_code, 0);
-  EXPECT_NE(testing::RunCommand(std::string(CANCELFLOW_BIN) + " users create --id gina --email g@example.com --database-url " + db).exit_code, 0);
+  EXPECT_NE(testing::RunCommand(std::string(CANCELFLOW_BIN) +
+                                " tokens create --user nobody --database-url " + db)
+                .exit_code,
+            0);
+  EXPECT_NE(
+      testing::RunCommand(std::string(CANCELFLOW_BIN) +
+                          " users create --id gina --email g@example.com --database-url " + db)
+          .exit_code,
+      0);
   Start();
   EXPECT_EQ(Call("GET", "/v1/subscriptions", first).status, 200);
   EXPECT_EQ(Call("GET", "/v1/subscriptions", token2).status, 200);

@@ -26,12 +26,13 @@ class ServeProcess {
   ServeProcess(const TempDir& dir, std::map<std::string, std::string> env = {},
                std::vector<std::string> flags = {"--demo"}, const std::string& name = "serve")
       : log_(dir.File(name + ".log")) {
-    std::map<std::string, std::string> vars = {{"DATABASE_URL", "sqlite://" + dir.File(name + ".db")},
-                                               {"CANCELFLOW_ADDR", "127.0.0.1:0"},
-                                               {"CANCELFLOW_ENV", "development"},
-                                               {"CANCELFLOW_BOOTSTRAP_ADMIN_TOKEN", kAdminToken},
-                                               {"RATE_LIMIT_RPS", "0"},
-                                               {"JOB_PROCESSING_INTERVAL", "50"}};
+    std::map<std::string, std::string> vars = {
+        {"DATABASE_URL", "sqlite://" + dir.File(name + ".db")},
+        {"CANCELFLOW_ADDR", "127.0.0.1:0"},
+        {"CANCELFLOW_ENV", "development"},
+        {"CANCELFLOW_BOOTSTRAP_ADMIN_TOKEN", kAdminToken},
+        {"RATE_LIMIT_RPS", "0"},
+        {"JOB_PROCESSING_INTERVAL", "50"}};
     for (auto& [k, v] : env) vars[k] = v;
     std::vector<std::string> argv = {"/usr/bin/env"};
     for (const auto& [k, v] : vars) argv.push_back(k + "=" + v);

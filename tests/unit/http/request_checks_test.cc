@@ -24,7 +24,8 @@ Request JsonRequest(std::string body, std::string type = "application/json") {
 }
 
 TEST(Fields, ReadsTypedValuesAndNamesTheFirstBadField) {
-  json::object o = json::parse(R"({"a":"x","b":true,"n":2.5,"t":"2026-12-04T15:00:00Z","extra":1})").as_object();
+  json::object o =
+      json::parse(R"({"a":"x","b":true,"n":2.5,"t":"2026-12-04T15:00:00Z","extra":1})").as_object();
   Fields f(o);
   EXPECT_EQ(f.RequiredString("a"), "x");
   EXPECT_EQ(f.Bool("b"), true);
@@ -88,7 +89,10 @@ TEST(Fields, ErrorResponsesFollowTheContract) {
   Response internal = ErrorResponse(Internal("sqlite said: secret path /var/x"));
   EXPECT_EQ(internal.status, 500);
   EXPECT_EQ(internal.body.find("secret"), std::string::npos);
-  EXPECT_EQ(json::parse(ErrorResponse(FieldError("priority", "bad")).body).at("error").at("details").at("field"),
+  EXPECT_EQ(json::parse(ErrorResponse(FieldError("priority", "bad")).body)
+                .at("error")
+                .at("details")
+                .at("field"),
             "priority");
 }
 
@@ -144,7 +148,8 @@ TEST(Trpc, ErrorCodesFollowTheTrpcTable) {
   EXPECT_EQ(trpc::ErrorCodeOf(PermissionDenied("x")).json_rpc, -32003);
   EXPECT_EQ(trpc::ErrorCodeOf(ResourceExhausted("x")).json_rpc, -32029);
   EXPECT_EQ(trpc::ErrorCodeOf(Internal("x")).json_rpc, -32603);
-  json::object shape = trpc::ErrorShape(trpc::ErrorCodeOf(NotFound("x")), "gone", "systemMonitoring.retryFailedJob");
+  json::object shape =
+      trpc::ErrorShape(trpc::ErrorCodeOf(NotFound("x")), "gone", "systemMonitoring.retryFailedJob");
   EXPECT_EQ(shape.at("data").at("path"), "systemMonitoring.retryFailedJob");
   EXPECT_EQ(shape.at("data").at("httpStatus"), 404);
 }

@@ -28,12 +28,15 @@ class RecordingSink final : public Sink {
 class HubTest : public ::testing::Test {
  protected:
   FakeClock clock_;
-  Hub hub_{{.keepalive_interval = Millis(1000), .idle_timeout = Millis(60'000), .max_connections_per_user = 3},
+  Hub hub_{{.keepalive_interval = Millis(1000),
+            .idle_timeout = Millis(60'000),
+            .max_connections_per_user = 3},
            clock_};
 };
 
 TEST_F(HubTest, EveryStreamOfTheUserGetsEachNotificationOnce) {
-  auto a = std::make_shared<RecordingSink>(), b = std::make_shared<RecordingSink>(), other = std::make_shared<RecordingSink>();
+  auto a = std::make_shared<RecordingSink>(), b = std::make_shared<RecordingSink>(),
+       other = std::make_shared<RecordingSink>();
   auto s1 = hub_.Reserve("u1", 0), s2 = hub_.Reserve("u1", 0), s3 = hub_.Reserve("u2", 0);
   ASSERT_TRUE(s1.ok() && s2.ok() && s3.ok());
   hub_.Activate(*s1, 0, a);
@@ -41,7 +44,8 @@ TEST_F(HubTest, EveryStreamOfTheUserGetsEachNotificationOnce) {
   hub_.Activate(*s3, 0, other);
   hub_.Publish("u1", 1, R"({"n":1})");
   hub_.Publish("u1", 2, R"({"n":2})");
-  EXPECT_EQ(a->chunks, (std::vector<std::string>{"id: 1\ndata: {\"n\":1}\n\n", "id: 2\ndata: {\"n\":2}\n\n"}));
+  EXPECT_EQ(a->chunks,
+            (std::vector<std::string>{"id: 1\ndata: {\"n\":1}\n\n", "id: 2\ndata: {\"n\":2}\n\n"}));
   EXPECT_EQ(b->chunks, a->chunks);
   EXPECT_TRUE(other->chunks.empty());
   hub_.Publish("u1", 2, R"({"n":2})");  // a repeat is not sent again
