@@ -78,12 +78,8 @@ void Fields::Fail(std::string_view name, std::string_view reason) {
 }
 
 std::optional<std::string> Fields::String(std::string_view name, size_t max_length) {
-  const json::value* v = Find(name);
+  const json::value* v = Typed(name, &json::value::is_string, "must be a string");
   if (v == nullptr) return std::nullopt;
-  if (!v->is_string()) {
-    Fail(name, "must be a string");
-    return std::nullopt;
-  }
   if (v->as_string().size() > max_length) {
     Fail(name, fmt::format("must be at most {} characters", max_length));
     return std::nullopt;
@@ -110,24 +106,25 @@ std::optional<std::string> Fields::Enum(std::string_view name,
   return std::nullopt;
 }
 
-std::optional<bool> Fields::Bool(std::string_view name) {
+const json::value* Fields::Typed(std::string_view name, bool (json::value::*is)() const noexcept,
+                                 std::string_view reason) {
   const json::value* v = Find(name);
-  if (v == nullptr) return std::nullopt;
-  if (!v->is_bool()) {
-    Fail(name, "must be true or false");
-    return std::nullopt;
+  if (v == nullptr) return nullptr;
+  if (!(v->*is)()) {
+    Fail(name, reason);
+    return nullptr;
   }
-  return v->as_bool();
+  return v;
+}
+
+std::optional<bool> Fields::Bool(std::string_view name) {
+  const json::value* v = Typed(name, &json::value::is_bool, "must be true or false");
+  return v ? std::optional<bool>(v->as_bool()) : std::nullopt;
 }
 
 std::optional<double> Fields::Number(std::string_view name) {
-  const json::value* v = Find(name);
-  if (v == nullptr) return std::nullopt;
-  if (!v->is_number()) {
-    Fail(name, "must be a number");
-    return std::nullopt;
-  }
-  return v->to_number<double>();
+  const json::value* v = Typed(name, &json::value::is_number, "must be a number");
+  return v ? std::optional<double>(v->to_number<double>()) : std::nullopt;
 }
 
 std::optional<TimePoint> Fields::Time(std::string_view name) {
@@ -139,23 +136,13 @@ std::optional<TimePoint> Fields::Time(std::string_view name) {
 }
 
 const json::object* Fields::Object(std::string_view name) {
-  const json::value* v = Find(name);
-  if (v == nullptr) return nullptr;
-  if (!v->is_object()) {
-    Fail(name, "must be an object");
-    return nullptr;
-  }
-  return &v->as_object();
+  const json::value* v = Typed(name, &json::value::is_object, "must be an object");
+  return v ? &v->as_object() : nullptr;
 }
 
 const json::array* Fields::Array(std::string_view name) {
-  const json::value* v = Find(name);
-  if (v == nullptr) return nullptr;
-  if (!v->is_array()) {
-    Fail(name, "must be an array");
-    return nullptr;
-  }
-  return &v->as_array();
+  const json::value* v = Typed(name, &json::value::is_array, "must be an array");
+  return v ? &v->as_array() : nullptr;
 }
 
 const json::value* Fields::Any(std::string_view name) { return Find(name); }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <initializer_list>
 #include <optional>
 #include <set>
@@ -59,6 +60,9 @@ class Fields {
 
  private:
   const boost::json::value* Find(std::string_view name);
+  // The present member when it has the type `is` checks; else records `reason`.
+  const boost::json::value* Typed(std::string_view name, bool (boost::json::value::*is)() const noexcept,
+                                  std::string_view reason);
   void Fail(std::string_view name, std::string_view reason);
 
   const boost::json::object& object_;
