@@ -65,7 +65,13 @@ Status SqliteDatabase::Write(const WriteFn& fn) {
     std::unique_lock lock(mu_);
     queue_.push_back(Task{[&fn](SqliteConnection& c) { return fn(c); },
                           [&promise](const Status& s) { promise.set_value(s); }});
-    if (!combining_) Combine(lock);  // else the current combiner runs it
+    // Uncontended, the caller commits its own write (no thread hand-off); else
+    // the writer thread, which works through the queue batch after batch, has it.
+    if (!combining_ && queue_.size() == 1) {
+      Combine(lock, /*drain=*/false);
+    } else {
+      cv_.notify_one();
+    }
   }
   return future.get();
 }
@@ -79,14 +85,14 @@ void SqliteDatabase::WriterLoop() {
   for (;;) {
     cv_.wait(lock, [&] { return (!queue_.empty() && !combining_) || (stopping_ && !combining_); });
     if (queue_.empty()) return;  // stopping, and everything has run
-    Combine(lock);
+    Combine(lock, /*drain=*/true);
   }
 }
 
-void SqliteDatabase::Combine(std::unique_lock<std::mutex>& lock) {
+void SqliteDatabase::Combine(std::unique_lock<std::mutex>& lock, bool drain) {
   combining_ = true;
   std::vector<Task> batch;
-  while (!queue_.empty()) {
+  for (bool first = true; !queue_.empty() && (drain || first); first = false) {
     const size_t n = std::min(queue_.size(), kMaxBatch);
     batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
     queue_.erase(queue_.begin(), queue_.begin() + n);
