@@ -45,6 +45,12 @@ wrk -t2 -c64 -d"${duration}s" -H "Authorization: Bearer $admin" http://127.0.0.1
 echo "== POST /v1/cancellations (wrk -t$threads -c64 -d${duration}s, one subscription each)"
 TOKEN=$token SUBS_PER_THREAD=$per_thread wrk -t$threads -c64 -d"${duration}s" --latency -s bench/wrk/post_cancellations.lua \
   http://127.0.0.1:3901 | grep -E "Latency|99%|Requests/sec|Non-2xx"
+# Accepting is not completing: how far the workers got meanwhile, and how long the rest takes.
+count() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM cancellation_requests WHERE status $1\").fetchone()[0])" "$work/cf.db"; }
+echo "accepted $(count "IS NOT NULL"), completed by the end of the run $(count "= 'completed'")"
+drain_start=$(date +%s.%N)
+while [[ $(count "IN ('pending', 'processing')") -gt 0 ]]; do sleep 0.5; done
+echo "the rest completed $(python3 -c "print(round($(date +%s.%N) - $drain_start, 1))") s later"
 # The test-notification endpoint exists in development mode only.
 kill "$pid"; wait "$pid" || true
 CANCELFLOW_ENV=development start
