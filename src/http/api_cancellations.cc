@@ -22,13 +22,10 @@ Result<cancellation::InitiateRequest> ReadInitiate(const json::object& body) {
   in.preferred_method =
       f.Enum("preferredMethod", {"auto", "api", "webhook", "manual"}).value_or("auto");
   if (const json::object* prefs = f.Object("notificationPreferences")) {
-    Fields p(*prefs);
+    Fields p(*prefs, "notificationPreferences.");
     in.notify_realtime = p.Bool("realtime").value_or(true);
     in.notify_email = p.Bool("email").value_or(false);
-    if (Status s = p.Finish(); !s.ok()) {
-      return FieldError("notificationPreferences." + s.reason(),
-                        s.message().substr(s.reason().size() + 2));
-    }
+    if (Status s = p.Finish(); !s.ok() && !f.failed()) return s;  // an earlier field's error comes first
   }
   in.schedule_for = f.Time("scheduleFor");
   in.reason = f.String("reason", 1000);

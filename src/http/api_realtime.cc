@@ -4,6 +4,8 @@
 // SSE framing, per notification: "id: <seq>\ndata: <notification JSON>\n\n"
 // (no "event:" field, so EventSource.onmessage receives it); ": keepalive\n\n"
 // comments from the Hub's sweep; "retry: <ms>\n\n" once on connect.
+#include <charconv>
+
 #include <boost/json.hpp>
 
 #include "http/api.h"
@@ -31,10 +33,12 @@ Response Api::OpenStream(Call& c) {
   auto last_id = q.Int("lastEventId", 0, INT64_MAX);
   if (Status s = q.Finish(); !s.ok()) return ErrorResponse(s);
   if (const std::string& h = c.req.Header("last-event-id"); !h.empty()) {
-    QueryFields header("lastEventId=" + h);
-    last_id = header.Int("lastEventId", 0, INT64_MAX);
-    if (Status s = header.Finish(); !s.ok())
-      return ErrorResponse(FieldError("Last-Event-ID", "must be an event id"));
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(h.data(), h.data() + h.size(), id);
+    if (ec != std::errc() || end != h.data() + h.size() || id < 0) {
+      return ErrorResponse(FieldError("Last-Event-ID", "must be an event id (a decimal integer)"));
+    }
+    last_id = id;
   }
   auto stream = d_.hub.Reserve(c.user.id, last_id.value_or(0));
   if (!stream) {

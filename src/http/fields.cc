@@ -74,7 +74,7 @@ const json::value* Fields::Find(std::string_view name) {
 }
 
 void Fields::Fail(std::string_view name, std::string_view reason) {
-  if (error_.ok()) error_ = FieldError(name, reason);
+  if (error_.ok()) error_ = FieldError(prefix_ + std::string(name), reason);
 }
 
 std::optional<std::string> Fields::String(std::string_view name, size_t max_length) {

@@ -40,7 +40,9 @@ Status FieldError(std::string_view field, std::string_view reason);
 
 class Fields {
  public:
-  explicit Fields(const boost::json::object& object) : object_(object) {}
+  // `prefix` names a nested object in errors ("notificationPreferences." → "notificationPreferences.email").
+  explicit Fields(const boost::json::object& object, std::string prefix = "")
+      : object_(object), prefix_(std::move(prefix)) {}
 
   std::optional<std::string> String(std::string_view name, size_t max_length = 1024);
   std::string RequiredString(std::string_view name, size_t max_length = 1024);
@@ -66,6 +68,7 @@ class Fields {
   void Fail(std::string_view name, std::string_view reason);
 
   const boost::json::object& object_;
+  const std::string prefix_;
   std::set<std::string, std::less<>> known_;
   Status error_;
 };
