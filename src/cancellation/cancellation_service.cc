@@ -1,10 +1,10 @@
 #include "cancellation/cancellation_service.h"
 
-#include <algorithm>
-
-#include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
 
 #include "cancellation/full_process.h"
 #include "core/ids.h"
@@ -24,7 +24,8 @@ bool OneOf(const std::string& v, std::initializer_list<const char*> options) {
 json::object ErrorOf(const Status& s) {
   json::object e = ErrorJson(s);
   std::string code(CodeName(s.code()));
-  std::transform(code.begin(), code.end(), code.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(code.begin(), code.end(), code.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   e["code"] = code;
   return e;
 }
@@ -42,21 +43,31 @@ std::string StepMessage(const std::string& step, const std::string& provider) {
 
 CancellationService::CancellationService(store::Store& store, workflow::WorkflowEngine& engine,
                                          queue::JobQueue& queue, events::EventBus& bus,
-                                         const ProviderRegistry& providers, Notifier& notifier, Clock& clock)
-    : store_(store), engine_(engine), queue_(queue), bus_(bus), providers_(providers), notifier_(notifier),
+                                         const ProviderRegistry& providers, Notifier& notifier,
+                                         Clock& clock)
+    : store_(store),
+      engine_(engine),
+      queue_(queue),
+      bus_(bus),
+      providers_(providers),
+      notifier_(notifier),
       clock_(clock) {}
 
-TimePoint CancellationService::EstimateCompletion(const std::string& provider, const std::string& method,
-                                                  TimePoint start) {
-  Millis estimate = method == "api" ? Millis(2000) : method == "webhook" ? Millis(30'000) : Millis(1000);
+TimePoint CancellationService::EstimateCompletion(const std::string& provider,
+                                                  const std::string& method, TimePoint start) {
+  Millis estimate = method == "api"       ? Millis(2000)
+                    : method == "webhook" ? Millis(30'000)
+                                          : Millis(1000);
   if (const ProviderConfig* p = providers_.Find(provider); p && method == "webhook" && p->webhook) {
     estimate = p->webhook->confirmation_timeout / 2;
   }
-  if (const int64_t median = ObservedMedianMs(provider, method); median > 0) estimate = Millis(median);
+  if (const int64_t median = ObservedMedianMs(provider, method); median > 0)
+    estimate = Millis(median);
   return start + estimate;
 }
 
-int64_t CancellationService::ObservedMedianMs(const std::string& provider, const std::string& method) {
+int64_t CancellationService::ObservedMedianMs(const std::string& provider,
+                                              const std::string& method) {
   // The median moves slowly; reading it once per kEstimateRefresh keeps a busy
   // POST /v1/cancellations from scanning provider_outcomes per request.
   constexpr Millis kEstimateRefresh{5000};
@@ -64,7 +75,8 @@ int64_t CancellationService::ObservedMedianMs(const std::string& provider, const
   const TimePoint now = clock_.Now();
   {
     std::lock_guard lock(estimates_mu_);
-    if (auto it = estimates_.find(key); it != estimates_.end() && now - it->second.second < kEstimateRefresh) {
+    if (auto it = estimates_.find(key);
+        it != estimates_.end() && now - it->second.second < kEstimateRefresh) {
       return it->second.first;
     }
   }
@@ -81,19 +93,20 @@ Result<InitiateResult> CancellationService::Replay(const store::CancellationRequ
     return FailedPrecondition("Idempotency-Key was already used with a different request")
         .WithReason("idempotency_mismatch");
   }
-  return InitiateResult{existing.id, existing.workflow_id, existing.scheduled_for ? "scheduled" : "pending",
+  return InitiateResult{existing.id, existing.workflow_id,
+                        existing.scheduled_for ? "scheduled" : "pending",
                         existing.estimated_completion.value_or(existing.created_at)};
 }
 
-Result<InitiateResult> CancellationService::InitiateCancellation(const std::string& user_id,
-                                                                 const InitiateRequest& in,
-                                                                 const std::optional<std::string>& key) {
+Result<InitiateResult> CancellationService::InitiateCancellation(
+    const std::string& user_id, const InitiateRequest& in, const std::optional<std::string>& key) {
   const TimePoint now = clock_.Now();
   if (!OneOf(in.priority, {"low", "normal", "high", "urgent"})) {
     return InvalidArgument("priority: must be low, normal, high or urgent").WithReason("priority");
   }
   if (!OneOf(in.preferred_method, {"auto", "api", "webhook", "manual"})) {
-    return InvalidArgument("preferredMethod: must be auto, api, webhook or manual").WithReason("preferredMethod");
+    return InvalidArgument("preferredMethod: must be auto, api, webhook or manual")
+        .WithReason("preferredMethod");
   }
   if (in.schedule_for && *in.schedule_for <= now) {
     return InvalidArgument("scheduleFor: must be in the future").WithReason("scheduleFor");
@@ -109,18 +122,22 @@ Result<InitiateResult> CancellationService::InitiateCancellation(const std::stri
   auto sub = store_.GetSubscription(in.subscription_id);
   if (!sub || sub->user_id != user_id) {
     if (!sub && sub.status().code() != Code::kNotFound) return sub.status();
-    return NotFound(fmt::format("subscription {} not found", in.subscription_id)).WithReason("subscriptionId");
+    return NotFound(fmt::format("subscription {} not found", in.subscription_id))
+        .WithReason("subscriptionId");
   }
   if (sub->status == "cancelled") {
-    return Status(Code::kAborted, fmt::format("subscription {} is already cancelled", sub->id)).WithReason("conflict");
+    return Status(Code::kAborted, fmt::format("subscription {} is already cancelled", sub->id))
+        .WithReason("conflict");
   }
   if (auto active = store_.FindActiveCancellation(sub->id); active.ok()) {
-    return AlreadyExists(fmt::format("subscription {} has an active cancellation request {}", sub->id, active->id))
+    return AlreadyExists(fmt::format("subscription {} has an active cancellation request {}",
+                                     sub->id, active->id))
         .WithReason("already_in_progress");
   }
   const ProviderConfig* provider = providers_.Find(sub->provider);
   if (provider == nullptr) {
-    return FailedPrecondition(fmt::format("provider {} is not configured", sub->provider)).WithReason("provider");
+    return FailedPrecondition(fmt::format("provider {} is not configured", sub->provider))
+        .WithReason("provider");
   }
 
   store::CancellationRequest r;
@@ -139,10 +156,10 @@ Result<InitiateResult> CancellationService::InitiateCancellation(const std::stri
   r.created_at = r.updated_at = now;
   const bool has_api = provider->api.has_value();
   const bool has_webhook = provider->webhook.has_value() && !provider->webhook->url.empty();
-  const std::string first = in.preferred_method == "manual" ? "manual"
+  const std::string first = in.preferred_method == "manual"                 ? "manual"
                             : (in.preferred_method != "webhook" && has_api) ? "api"
-                            : has_webhook                                  ? "webhook"
-                                                                           : "manual";
+                            : has_webhook                                   ? "webhook"
+                                                                            : "manual";
   r.estimated_completion = EstimateCompletion(provider->name, first, in.schedule_for.value_or(now));
   workflow::Context ctx{
       {"requestId", r.id},
@@ -168,8 +185,10 @@ Result<InitiateResult> CancellationService::InitiateCancellation(const std::stri
     return AlreadyExists(fmt::format("subscription {} has an active cancellation request", sub->id))
         .WithReason("already_in_progress");
   }
-  Emit("cancellation.requested", r, {{"provider", provider->name}, {"preferredMethod", in.preferred_method}});
-  if (r.scheduled_for) Emit("cancellation.scheduled", r, {{"scheduledFor", FormatRfc3339(*r.scheduled_for)}});
+  Emit("cancellation.requested", r,
+       {{"provider", provider->name}, {"preferredMethod", in.preferred_method}});
+  if (r.scheduled_for)
+    Emit("cancellation.scheduled", r, {{"scheduledFor", FormatRfc3339(*r.scheduled_for)}});
   if (Status s = engine_.Launch(w.id); !s.ok()) {
     // The instance is stored; the engine resumes it on the next start.
     spdlog::error("cancellation {}: launching its workflow failed: {}", r.id, s.ToString());
@@ -180,14 +199,17 @@ Result<InitiateResult> CancellationService::InitiateCancellation(const std::stri
 Result<store::CancellationRequest> CancellationService::Abort(const std::string& user_id,
                                                               const std::string& request_id) {
   auto r = store_.GetCancellation(request_id);
-  if (!r || r->user_id != user_id) return NotFound(fmt::format("cancellation request {} not found", request_id));
+  if (!r || r->user_id != user_id)
+    return NotFound(fmt::format("cancellation request {} not found", request_id));
   if (!r->active() || r->current_step == "await_confirmation") {
-    return Status(Code::kAborted, fmt::format("cancellation request {} is {} and can no longer be aborted", r->id,
-                                              r->current_step == "await_confirmation" ? "accepted by the provider"
-                                                                                      : r->status))
+    return Status(Code::kAborted,
+                  fmt::format("cancellation request {} is {} and can no longer be aborted", r->id,
+                              r->current_step == "await_confirmation" ? "accepted by the provider"
+                                                                      : r->status))
         .WithReason("conflict");
   }
-  if (Status s = engine_.Abort(r->workflow_id, "aborted by the user"); !s.ok() && s.code() != Code::kFailedPrecondition) {
+  if (Status s = engine_.Abort(r->workflow_id, "aborted by the user");
+      !s.ok() && s.code() != Code::kFailedPrecondition) {
     return s;
   }
   auto fresh = store_.GetCancellation(request_id);
@@ -198,13 +220,15 @@ Result<store::CancellationRequest> CancellationService::Abort(const std::string&
   return *fresh;
 }
 
-Result<store::CancellationRequest> CancellationService::ConfirmManual(const std::string& user_id,
-                                                                      const std::string& request_id,
-                                                                      const std::optional<std::string>& code) {
+Result<store::CancellationRequest> CancellationService::ConfirmManual(
+    const std::string& user_id, const std::string& request_id,
+    const std::optional<std::string>& code) {
   auto r = store_.GetCancellation(request_id);
-  if (!r || r->user_id != user_id) return NotFound(fmt::format("cancellation request {} not found", request_id));
+  if (!r || r->user_id != user_id)
+    return NotFound(fmt::format("cancellation request {} not found", request_id));
   if (r->status != "manual_required") {
-    return Status(Code::kAborted, fmt::format("cancellation request {} is {}, not manual_required", r->id, r->status))
+    return Status(Code::kAborted, fmt::format("cancellation request {} is {}, not manual_required",
+                                              r->id, r->status))
         .WithReason("conflict");
   }
   r->status = "completed";
@@ -214,9 +238,10 @@ Result<store::CancellationRequest> CancellationService::ConfirmManual(const std:
   Complete(*r);
   Emit("cancellation.completed", *r, {{"method", "manual"}});
   if (r->notify_realtime) {
-    (void)notifier_.Send(r->user_id, "cancellation.completed", "Subscription cancelled",
-                         "You confirmed that the manual cancellation is done.", r->priority,
-                         {{"requestId", r->id}, {"status", r->status}, {"progress", 100}, {"step", "manual"}});
+    (void)notifier_.Send(
+        r->user_id, "cancellation.completed", "Subscription cancelled",
+        "You confirmed that the manual cancellation is done.", r->priority,
+        {{"requestId", r->id}, {"status", r->status}, {"progress", 100}, {"step", "manual"}});
   }
   return *r;
 }
@@ -259,15 +284,14 @@ void CancellationService::Emit(const std::string& type, const store::Cancellatio
   bus_.Publish(type, r.id, std::move(data), r.user_id);
 }
 
-void CancellationService::Progress(store::CancellationRequest& r, const std::string& message) {
-  Emit("cancellation.progress", r, {{"message", message}});
-  if (!r.notify_realtime || message.empty()) return;
-  auto sent = notifier_.Send(r.user_id, "cancellation.progress", "Cancellation in progress", message, r.priority,
-                             {{"requestId", r.id},
-                              {"status", r.status},
-                              {"progress", r.progress},
-                              {"step", r.current_step.value_or("")}});
-  if (!sent) spdlog::error("cancellation {}: notification failed: {}", r.id, sent.status().ToString());
+store::Notification CancellationService::ProgressNotification(const store::CancellationRequest& r,
+                                                              const std::string& message) const {
+  return notifier_.Make(r.user_id, "cancellation.progress", "Cancellation in progress", message,
+                        r.priority,
+                        {{"requestId", r.id},
+                         {"status", r.status},
+                         {"progress", r.progress},
+                         {"step", r.current_step.value_or("")}});
 }
 
 void CancellationService::Track(const store::CancellationRequest& r, const std::string& provider,
@@ -291,7 +315,8 @@ void CancellationService::Track(const store::CancellationRequest& r, const std::
   if (!job) spdlog::error("cancellation {}: analytics job: {}", r.id, job.status().ToString());
 }
 
-void CancellationService::CloseAttempt(store::CancellationRequest& r, const workflow::StepOutcome& outcome) {
+void CancellationService::CloseAttempt(store::CancellationRequest& r,
+                                       const workflow::StepOutcome& outcome) {
   json::error_code ec;
   auto v = json::parse(r.attempts, ec);
   if (ec || !v.is_array() || v.as_array().empty()) return;
@@ -300,14 +325,15 @@ void CancellationService::CloseAttempt(store::CancellationRequest& r, const work
   const TimePoint now = clock_.Now();
   last["finishedAt"] = FormatRfc3339(now);
   last["finishedMs"] = ToUnixMillis(now);
-  last["outcome"] = outcome.result == workflow::StepResult::kSucceeded ? "succeeded"
+  last["outcome"] = outcome.result == workflow::StepResult::kSucceeded  ? "succeeded"
                     : outcome.result == workflow::StepResult::kTimedOut ? "timed_out"
-                                                                         : "failed";
+                                                                        : "failed";
   if (!outcome.error.ok()) last["error"] = ErrorOf(outcome.error);
   r.attempts = json::serialize(v);
 }
 
-void CancellationService::OnStepStarted(const store::WorkflowInstance& w, const workflow::Step& step) {
+void CancellationService::OnStepStarted(const store::WorkflowInstance& w,
+                                        const workflow::Step& step) {
   if (w.definition != kFullProcess) return;
   const json::object ctx = ContextOf(w);
   auto r = RequestOf(w, ctx);
@@ -322,16 +348,30 @@ void CancellationService::OnStepStarted(const store::WorkflowInstance& w, const 
     auto v = json::parse(r->attempts, ec);
     json::array attempts = (!ec && v.is_array()) ? v.as_array() : json::array{};
     const TimePoint now = clock_.Now();
-    attempts.push_back({{"method", step.name}, {"startedAt", FormatRfc3339(now)}, {"startedMs", ToUnixMillis(now)}});
+    attempts.push_back({{"method", step.name},
+                        {"startedAt", FormatRfc3339(now)},
+                        {"startedMs", ToUnixMillis(now)}});
     r->attempts = json::serialize(attempts);
   }
-  Save(*r);
-  if (starting) Emit("cancellation.processing", *r);
+  // The request's new state and its progress notification: one write, then the events.
   const ProviderConfig* p = providers_.Find(StringMember(ctx, "provider"));
-  Progress(*r, StepMessage(step.name, p != nullptr ? p->display_name : "the provider"));
+  const std::string message =
+      StepMessage(step.name, p != nullptr ? p->display_name : "the provider");
+  std::optional<store::Notification> note;
+  if (r->notify_realtime && !message.empty()) note = ProgressNotification(*r, message);
+  r->updated_at = clock_.Now();
+  auto saved = store_.UpdateCancellationAndNotify(*r, std::move(note));
+  if (!saved) {
+    spdlog::error("cancellation {}: saving failed: {}", r->id, saved.status().ToString());
+    return;
+  }
+  if (starting) Emit("cancellation.processing", *r);
+  Emit("cancellation.progress", *r, {{"message", message}});
+  if (*saved) notifier_.Announce(**saved);
 }
 
-void CancellationService::OnStepFinished(const store::WorkflowInstance& w, const workflow::Step& step,
+void CancellationService::OnStepFinished(const store::WorkflowInstance& w,
+                                         const workflow::Step& step,
                                          const workflow::StepOutcome& outcome) {
   if (w.definition != kFullProcess) return;
   const json::object ctx = ContextOf(w);
@@ -339,20 +379,24 @@ void CancellationService::OnStepFinished(const store::WorkflowInstance& w, const
   if (!r || !r->active()) return;
   const bool ok = outcome.result == workflow::StepResult::kSucceeded;
   if (step.name == "api" || step.name == "webhook" || step.name == "await_confirmation") {
-    const bool rejected = step.name == "await_confirmation" && ok && outcome.data.contains("type") &&
+    const bool rejected = step.name == "await_confirmation" && ok &&
+                          outcome.data.contains("type") &&
                           outcome.data.at("type") == "cancellation.rejected";
     workflow::StepOutcome recorded = outcome;
-    if (rejected) recorded = {workflow::StepResult::kFailed, InvalidArgument("the provider rejected the cancellation")};
+    if (rejected)
+      recorded = {workflow::StepResult::kFailed,
+                  InvalidArgument("the provider rejected the cancellation")};
     // A webhook that was sent stays open until its confirmation (or timeout).
     if (step.name != "webhook" || !ok) CloseAttempt(*r, recorded);
     if (step.name != "webhook" || !ok) {
       Track(*r, StringMember(ctx, "provider"), step.name == "api" ? "api" : "webhook",
-            recorded.result == workflow::StepResult::kSucceeded ? "succeeded"
+            recorded.result == workflow::StepResult::kSucceeded  ? "succeeded"
             : recorded.result == workflow::StepResult::kTimedOut ? "timed_out"
                                                                  : "failed");
     }
     if ((step.name == "api" || step.name == "await_confirmation") && ok && !rejected) {
-      if (const auto* code = outcome.data.if_contains("confirmationCode"); code && code->is_string()) {
+      if (const auto* code = outcome.data.if_contains("confirmationCode");
+          code && code->is_string()) {
         r->confirmation_code = std::string(code->as_string());
       }
       r->status = "completed";

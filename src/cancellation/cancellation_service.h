@@ -77,7 +77,7 @@ class CancellationService final : public workflow::WorkflowObserver {
   // Saves a request that reached "completed" together with its subscription's "cancelled".
   void Complete(store::CancellationRequest& r);
   void Emit(const std::string& type, const store::CancellationRequest& r, boost::json::object data = {});
-  void Progress(store::CancellationRequest& r, const std::string& message);
+  store::Notification ProgressNotification(const store::CancellationRequest& r, const std::string& message) const;
   // The observed median duration of a provider's method, 0 without data (cached briefly).
   int64_t ObservedMedianMs(const std::string& provider, const std::string& method);
 

@@ -9,6 +9,16 @@ namespace cancelflow::cancellation {
 Result<store::Notification> Notifier::Send(const std::string& user_id, const std::string& type,
                                            const std::string& title, const std::string& message,
                                            const std::string& priority, boost::json::object data) {
+  auto stored = store_.AddNotification(Make(user_id, type, title, message, priority, data));
+  if (!stored) return stored.status();
+  Announce(*stored);
+  return stored;
+}
+
+store::Notification Notifier::Make(const std::string& user_id, const std::string& type,
+                                   const std::string& title, const std::string& message,
+                                   const std::string& priority,
+                                   const boost::json::object& data) const {
   store::Notification n;
   n.id = NewId("ntf", clock_.Now());
   n.user_id = user_id;
@@ -18,12 +28,13 @@ Result<store::Notification> Notifier::Send(const std::string& user_id, const std
   n.priority = priority;
   n.data = boost::json::serialize(data);
   n.created_at = clock_.Now();
-  auto stored = store_.AddNotification(std::move(n));
-  if (!stored) return stored.status();
-  boost::json::object event = ToJson(*stored);
-  event["seq"] = stored->seq;
-  bus_.Publish("notification.sent", stored->id, std::move(event), user_id);
-  return stored;
+  return n;
+}
+
+void Notifier::Announce(const store::Notification& stored) {
+  boost::json::object event = ToJson(stored);
+  event["seq"] = stored.seq;
+  bus_.Publish("notification.sent", stored.id, std::move(event), stored.user_id);
 }
 
 boost::json::object Notifier::ToJson(const store::Notification& n) {

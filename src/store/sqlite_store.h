@@ -36,25 +36,32 @@ class SqliteStore final : public Store {
   Result<Subscription> GetSubscription(const std::string& id) override;
   Result<Subscription> FindSubscriptionByExternalId(const std::string& provider,
                                                     const std::string& external_id) override;
-  Status SetSubscriptionStatus(const std::string& id, const std::string& status, TimePoint at) override;
-  Result<std::vector<Subscription>> ListSubscriptions(const std::string& user_id, int limit) override;
+  Status SetSubscriptionStatus(const std::string& id, const std::string& status,
+                               TimePoint at) override;
+  Result<std::vector<Subscription>> ListSubscriptions(const std::string& user_id,
+                                                      int limit) override;
 
-  Status CreateCancellation(const CancellationRequest& request, const WorkflowInstance& workflow) override;
+  Status CreateCancellation(const CancellationRequest& request,
+                            const WorkflowInstance& workflow) override;
   Result<CancellationRequest> GetCancellation(const std::string& id) override;
   Result<CancellationRequest> FindActiveCancellation(const std::string& subscription_id) override;
   Result<CancellationRequest> FindCancellationByIdempotencyKey(const std::string& user_id,
                                                                const std::string& key) override;
   Status UpdateCancellation(const CancellationRequest& request) override;
   Status SetConfirmationCode(const std::string& request_id, const std::string& code) override;
+  Result<std::optional<Notification>> UpdateCancellationAndNotify(
+      const CancellationRequest& request, std::optional<Notification> n) override;
   Status CompleteCancellation(const CancellationRequest& request) override;
-  Status SetManualInstructions(const std::string& request_id, const std::string& instructions_json) override;
+  Status SetManualInstructions(const std::string& request_id,
+                               const std::string& instructions_json) override;
   Result<CancellationPage> ListCancellations(const CancellationQuery& query) override;
   Result<std::vector<CancellationFact>> CancellationFacts(TimePoint from, TimePoint to) override;
 
   Status SaveWorkflow(const WorkflowInstance& instance) override;
   Result<WorkflowInstance> GetWorkflow(const std::string& id) override;
   Result<std::vector<WorkflowInstance>> ListUnfinishedWorkflows() override;
-  Result<std::vector<WorkflowInstance>> FindWorkflowsWaitingFor(const std::string& wait_key) override;
+  Result<std::vector<WorkflowInstance>> FindWorkflowsWaitingFor(
+      const std::string& wait_key) override;
   Result<std::vector<WorkflowInstance>> DueWorkflows(TimePoint now, int limit) override;
   Result<std::optional<TimePoint>> NextWorkflowWake() override;
   Result<int64_t> PruneWorkflows(TimePoint finished_before) override;
@@ -66,11 +73,11 @@ class SqliteStore final : public Store {
   Result<int64_t> CountNotifications(const std::string& user_id, int64_t after_seq) override;
   Status AddEmail(const EmailMessage& email) override;
 
-  Status RecordWebhookReceipt(const std::string& provider, const std::string& message_id, const std::string& body,
-                              TimePoint at) override;
+  Status RecordWebhookReceipt(const std::string& provider, const std::string& message_id,
+                              const std::string& body, TimePoint at) override;
   Status RecordProviderOutcome(const ProviderOutcome& outcome) override;
-  Result<ProviderMethodStats> GetProviderStats(const std::string& provider, const std::string& method,
-                                               int window) override;
+  Result<ProviderMethodStats> GetProviderStats(const std::string& provider,
+                                               const std::string& method, int window) override;
 
  private:
   void WriteAudit(SqliteConnection& c);

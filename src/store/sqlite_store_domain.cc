@@ -13,14 +13,17 @@ using internal::OptionalTime;
 using internal::QueryOne;
 using internal::QueryRows;
 
-constexpr const char* kUserColumns = "id, email, role, realtime_notifications, email_notifications, created_at";
+constexpr const char* kUserColumns =
+    "id, email, role, realtime_notifications, email_notifications, created_at";
 
 User ReadUser(const SqliteStatement& s) {
-  return User{s.Text(0), s.Text(1), s.Text(2), s.Int(3) != 0, s.Int(4) != 0, FromUnixMillis(s.Int(5))};
+  return User{s.Text(0),     s.Text(1),     s.Text(2),
+              s.Int(3) != 0, s.Int(4) != 0, FromUnixMillis(s.Int(5))};
 }
 
 constexpr const char* kSubscriptionColumns =
-    "id, user_id, provider, external_id, name, plan, amount, currency, renews_at, status, created_at, updated_at";
+    "id, user_id, provider, external_id, name, plan, amount, currency, renews_at, status, "
+    "created_at, updated_at";
 
 Subscription ReadSubscription(const SqliteStatement& s) {
   Subscription sub;
@@ -40,9 +43,11 @@ Subscription ReadSubscription(const SqliteStatement& s) {
 }
 
 constexpr const char* kRequestColumns =
-    "id, user_id, subscription_id, workflow_id, status, method, priority, preferred_method, notify_realtime,"
+    "id, user_id, subscription_id, workflow_id, status, method, priority, preferred_method, "
+    "notify_realtime,"
     " notify_email, reason, scheduled_for, progress, current_step, attempts, confirmation_code,"
-    " manual_instructions, idempotency_key, request_hash, estimated_completion, created_at, updated_at,"
+    " manual_instructions, idempotency_key, request_hash, estimated_completion, created_at, "
+    "updated_at,"
     " completed_at";
 constexpr int kRequestColumnCount = 23;
 
@@ -75,10 +80,20 @@ CancellationRequest ReadRequest(const SqliteStatement& s) {
 }
 
 void BindRequest(SqliteStatement& s, const CancellationRequest& r) {
-  s.Bind(1, r.id).Bind(2, r.user_id).Bind(3, r.subscription_id).Bind(4, r.workflow_id).Bind(5, r.status);
-  s.Bind(6, r.method).Bind(7, r.priority).Bind(8, r.preferred_method).Bind(9, int64_t{r.notify_realtime});
+  s.Bind(1, r.id)
+      .Bind(2, r.user_id)
+      .Bind(3, r.subscription_id)
+      .Bind(4, r.workflow_id)
+      .Bind(5, r.status);
+  s.Bind(6, r.method)
+      .Bind(7, r.priority)
+      .Bind(8, r.preferred_method)
+      .Bind(9, int64_t{r.notify_realtime});
   s.Bind(10, int64_t{r.notify_email}).Bind(11, r.reason).Bind(12, OptionalMillis(r.scheduled_for));
-  s.Bind(13, int64_t{r.progress}).Bind(14, r.current_step).Bind(15, r.attempts).Bind(16, r.confirmation_code);
+  s.Bind(13, int64_t{r.progress})
+      .Bind(14, r.current_step)
+      .Bind(15, r.attempts)
+      .Bind(16, r.confirmation_code);
   s.Bind(17, r.manual_instructions).Bind(18, r.idempotency_key).Bind(19, r.request_hash);
   s.Bind(20, OptionalMillis(r.estimated_completion)).Bind(21, ToUnixMillis(r.created_at));
   s.Bind(22, ToUnixMillis(r.updated_at)).Bind(23, OptionalMillis(r.completed_at));
@@ -97,9 +112,13 @@ Status WriteWorkflow(SqliteConnection& c, const WorkflowInstance& w);
 
 Status SqliteStore::CreateUser(const User& u) {
   return db_.Write([&](SqliteConnection& c) {
-    return Execute(c, std::string("INSERT INTO users(") + kUserColumns + ") VALUES (?, ?, ?, ?, ?, ?)",
+    return Execute(c,
+                   std::string("INSERT INTO users(") + kUserColumns + ") VALUES (?, ?, ?, ?, ?, ?)",
                    [&](SqliteStatement& s) {
-                     s.Bind(1, u.id).Bind(2, u.email).Bind(3, u.role).Bind(4, int64_t{u.realtime_notifications});
+                     s.Bind(1, u.id)
+                         .Bind(2, u.email)
+                         .Bind(3, u.role)
+                         .Bind(4, int64_t{u.realtime_notifications});
                      s.Bind(5, int64_t{u.email_notifications}).Bind(6, ToUnixMillis(u.created_at));
                    });
   });
@@ -107,40 +126,48 @@ Status SqliteStore::CreateUser(const User& u) {
 
 Result<User> SqliteStore::GetUser(const std::string& id) {
   return db_.Read<User>([&](SqliteConnection& c) {
-    return QueryOne<User>(c, std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?", "user " + id,
-                          [&](SqliteStatement& s) { s.Bind(1, id); }, ReadUser);
+    return QueryOne<User>(
+        c, std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?", "user " + id,
+        [&](SqliteStatement& s) { s.Bind(1, id); }, ReadUser);
   });
 }
 
 Result<std::vector<User>> SqliteStore::ListUsers(int limit) {
   return db_.Read<std::vector<User>>([&](SqliteConnection& c) {
-    return QueryRows<User>(c, std::string("SELECT ") + kUserColumns + " FROM users ORDER BY created_at, id LIMIT ?",
-                           [&](SqliteStatement& s) { s.Bind(1, int64_t{limit}); }, ReadUser);
+    return QueryRows<User>(
+        c, std::string("SELECT ") + kUserColumns + " FROM users ORDER BY created_at, id LIMIT ?",
+        [&](SqliteStatement& s) { s.Bind(1, int64_t{limit}); }, ReadUser);
   });
 }
 
-Status SqliteStore::AddToken(const std::string& token_hash, const std::string& user_id, TimePoint at) {
+Status SqliteStore::AddToken(const std::string& token_hash, const std::string& user_id,
+                             TimePoint at) {
   return db_.Write([&](SqliteConnection& c) {
-    return Execute(c, "INSERT INTO tokens(hash, user_id, created_at) VALUES (?, ?, ?)", [&](SqliteStatement& s) {
-      s.Bind(1, token_hash).Bind(2, user_id).Bind(3, ToUnixMillis(at));
-    });
+    return Execute(c, "INSERT INTO tokens(hash, user_id, created_at) VALUES (?, ?, ?)",
+                   [&](SqliteStatement& s) {
+                     s.Bind(1, token_hash).Bind(2, user_id).Bind(3, ToUnixMillis(at));
+                   });
   });
 }
 
 Result<User> SqliteStore::FindUserByToken(const std::string& token_hash) {
   return db_.Read<User>([&](SqliteConnection& c) {
-    return QueryOne<User>(c,
-                          "SELECT u.id, u.email, u.role, u.realtime_notifications, u.email_notifications,"
-                          " u.created_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
-                          "token", [&](SqliteStatement& s) { s.Bind(1, token_hash); }, ReadUser);
+    return QueryOne<User>(
+        c,
+        "SELECT u.id, u.email, u.role, u.realtime_notifications, u.email_notifications,"
+        " u.created_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
+        "token", [&](SqliteStatement& s) { s.Bind(1, token_hash); }, ReadUser);
   });
 }
 
-Status SqliteStore::SetNotificationPreferences(const std::string& user_id, bool realtime, bool email) {
+Status SqliteStore::SetNotificationPreferences(const std::string& user_id, bool realtime,
+                                               bool email) {
   return db_.Write([&](SqliteConnection& c) -> Status {
-    CF_RETURN_IF_ERROR(
-        Execute(c, "UPDATE users SET realtime_notifications = ?, email_notifications = ? WHERE id = ?",
-                [&](SqliteStatement& s) { s.Bind(1, int64_t{realtime}).Bind(2, int64_t{email}).Bind(3, user_id); }));
+    CF_RETURN_IF_ERROR(Execute(
+        c, "UPDATE users SET realtime_notifications = ?, email_notifications = ? WHERE id = ?",
+        [&](SqliteStatement& s) {
+          s.Bind(1, int64_t{realtime}).Bind(2, int64_t{email}).Bind(3, user_id);
+        }));
     if (c.Changes() == 0) return NotFound("user " + user_id + " not found");
     return Status::Ok();
   });
@@ -148,28 +175,29 @@ Status SqliteStore::SetNotificationPreferences(const std::string& user_id, bool 
 
 Status SqliteStore::CreateSubscription(const Subscription& sub) {
   return db_.Write([&](SqliteConnection& c) {
-    return Execute(c,
-                   std::string("INSERT INTO subscriptions(") + kSubscriptionColumns + ") VALUES (" +
-                       Placeholders(12) + ")",
-                   [&](SqliteStatement& s) {
-                     s.Bind(1, sub.id).Bind(2, sub.user_id).Bind(3, sub.provider).Bind(4, sub.external_id);
-                     s.Bind(5, sub.name).Bind(6, sub.plan);
-                     if (sub.amount) {
-                       s.Bind(7, *sub.amount);
-                     } else {
-                       s.BindNull(7);
-                     }
-                     s.Bind(8, sub.currency).Bind(9, OptionalMillis(sub.renews_at)).Bind(10, sub.status);
-                     s.Bind(11, ToUnixMillis(sub.created_at)).Bind(12, ToUnixMillis(sub.updated_at));
-                   });
+    return Execute(
+        c,
+        std::string("INSERT INTO subscriptions(") + kSubscriptionColumns + ") VALUES (" +
+            Placeholders(12) + ")",
+        [&](SqliteStatement& s) {
+          s.Bind(1, sub.id).Bind(2, sub.user_id).Bind(3, sub.provider).Bind(4, sub.external_id);
+          s.Bind(5, sub.name).Bind(6, sub.plan);
+          if (sub.amount) {
+            s.Bind(7, *sub.amount);
+          } else {
+            s.BindNull(7);
+          }
+          s.Bind(8, sub.currency).Bind(9, OptionalMillis(sub.renews_at)).Bind(10, sub.status);
+          s.Bind(11, ToUnixMillis(sub.created_at)).Bind(12, ToUnixMillis(sub.updated_at));
+        });
   });
 }
 
 Result<Subscription> SqliteStore::GetSubscription(const std::string& id) {
   return db_.Read<Subscription>([&](SqliteConnection& c) {
-    return QueryOne<Subscription>(c, std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions WHERE id = ?",
-                                  "subscription " + id, [&](SqliteStatement& s) { s.Bind(1, id); },
-                                  ReadSubscription);
+    return QueryOne<Subscription>(
+        c, std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions WHERE id = ?",
+        "subscription " + id, [&](SqliteStatement& s) { s.Bind(1, id); }, ReadSubscription);
   });
 }
 
@@ -179,21 +207,26 @@ Result<Subscription> SqliteStore::FindSubscriptionByExternalId(const std::string
     return QueryOne<Subscription>(
         c,
         std::string("SELECT ") + kSubscriptionColumns +
-            " FROM subscriptions WHERE provider = ? AND external_id = ? ORDER BY created_at DESC LIMIT 1",
-        "subscription", [&](SqliteStatement& s) { s.Bind(1, provider).Bind(2, external_id); }, ReadSubscription);
+            " FROM subscriptions WHERE provider = ? AND external_id = ? ORDER BY created_at DESC "
+            "LIMIT 1",
+        "subscription", [&](SqliteStatement& s) { s.Bind(1, provider).Bind(2, external_id); },
+        ReadSubscription);
   });
 }
 
-Status SqliteStore::SetSubscriptionStatus(const std::string& id, const std::string& status, TimePoint at) {
+Status SqliteStore::SetSubscriptionStatus(const std::string& id, const std::string& status,
+                                          TimePoint at) {
   return db_.Write([&](SqliteConnection& c) -> Status {
-    CF_RETURN_IF_ERROR(Execute(c, "UPDATE subscriptions SET status = ?, updated_at = ? WHERE id = ?",
-                               [&](SqliteStatement& s) { s.Bind(1, status).Bind(2, ToUnixMillis(at)).Bind(3, id); }));
+    CF_RETURN_IF_ERROR(Execute(
+        c, "UPDATE subscriptions SET status = ?, updated_at = ? WHERE id = ?",
+        [&](SqliteStatement& s) { s.Bind(1, status).Bind(2, ToUnixMillis(at)).Bind(3, id); }));
     if (c.Changes() == 0) return NotFound("subscription " + id + " not found");
     return Status::Ok();
   });
 }
 
-Result<std::vector<Subscription>> SqliteStore::ListSubscriptions(const std::string& user_id, int limit) {
+Result<std::vector<Subscription>> SqliteStore::ListSubscriptions(const std::string& user_id,
+                                                                 int limit) {
   return db_.Read<std::vector<Subscription>>([&](SqliteConnection& c) {
     return QueryRows<Subscription>(
         c,
@@ -203,11 +236,12 @@ Result<std::vector<Subscription>> SqliteStore::ListSubscriptions(const std::stri
   });
 }
 
-Status SqliteStore::CreateCancellation(const CancellationRequest& request, const WorkflowInstance& workflow) {
+Status SqliteStore::CreateCancellation(const CancellationRequest& request,
+                                       const WorkflowInstance& workflow) {
   return db_.Write([&](SqliteConnection& c) -> Status {
     CF_RETURN_IF_ERROR(Execute(c,
-                               std::string("INSERT INTO cancellation_requests(") + kRequestColumns + ") VALUES (" +
-                                   Placeholders(kRequestColumnCount) + ")",
+                               std::string("INSERT INTO cancellation_requests(") + kRequestColumns +
+                                   ") VALUES (" + Placeholders(kRequestColumnCount) + ")",
                                [&](SqliteStatement& s) { BindRequest(s, request); }));
     return WriteWorkflow(c, workflow);
   });
@@ -221,47 +255,49 @@ Result<CancellationRequest> SqliteStore::GetCancellation(const std::string& id) 
   });
 }
 
-Result<CancellationRequest> SqliteStore::FindActiveCancellation(const std::string& subscription_id) {
+Result<CancellationRequest> SqliteStore::FindActiveCancellation(
+    const std::string& subscription_id) {
   return db_.Read<CancellationRequest>([&](SqliteConnection& c) {
     return QueryOne<CancellationRequest>(
         c,
         std::string("SELECT ") + kRequestColumns +
             " FROM cancellation_requests WHERE subscription_id = ?"
-            " AND status IN ('pending', 'scheduled', 'processing') ORDER BY created_at DESC LIMIT 1",
-        "active cancellation request", [&](SqliteStatement& s) { s.Bind(1, subscription_id); }, ReadRequest);
+            " AND status IN ('pending', 'scheduled', 'processing') ORDER BY created_at DESC LIMIT "
+            "1",
+        "active cancellation request", [&](SqliteStatement& s) { s.Bind(1, subscription_id); },
+        ReadRequest);
   });
 }
 
-Result<CancellationRequest> SqliteStore::FindCancellationByIdempotencyKey(const std::string& user_id,
-                                                                         const std::string& key) {
+Result<CancellationRequest> SqliteStore::FindCancellationByIdempotencyKey(
+    const std::string& user_id, const std::string& key) {
   return db_.Read<CancellationRequest>([&](SqliteConnection& c) {
     return QueryOne<CancellationRequest>(
         c,
         std::string("SELECT ") + kRequestColumns +
             " FROM cancellation_requests WHERE user_id = ? AND idempotency_key = ?",
-        "cancellation request", [&](SqliteStatement& s) { s.Bind(1, user_id).Bind(2, key); }, ReadRequest);
+        "cancellation request", [&](SqliteStatement& s) { s.Bind(1, user_id).Bind(2, key); },
+        ReadRequest);
   });
 }
 
-namespace {
-
+// Also used by sqlite_store_notifications.cc.
 Status WriteRequestProgress(SqliteConnection& c, const CancellationRequest& r) {
-  CF_RETURN_IF_ERROR(Execute(c,
-                             "UPDATE cancellation_requests SET status = ?, method = ?, progress = ?,"
-                             " current_step = ?, attempts = ?, estimated_completion = ?, completed_at = ?,"
-                             " updated_at = ? WHERE id = ?",
-                             [&](SqliteStatement& s) {
-                               s.Bind(1, r.status).Bind(2, r.method).Bind(3, int64_t{r.progress});
-                               s.Bind(4, r.current_step).Bind(5, r.attempts);
-                               s.Bind(6, OptionalMillis(r.estimated_completion));
-                               s.Bind(7, OptionalMillis(r.completed_at)).Bind(8, ToUnixMillis(r.updated_at));
-                               s.Bind(9, r.id);
-                             }));
+  CF_RETURN_IF_ERROR(
+      Execute(c,
+              "UPDATE cancellation_requests SET status = ?, method = ?, progress = ?,"
+              " current_step = ?, attempts = ?, estimated_completion = ?, completed_at = ?,"
+              " updated_at = ? WHERE id = ?",
+              [&](SqliteStatement& s) {
+                s.Bind(1, r.status).Bind(2, r.method).Bind(3, int64_t{r.progress});
+                s.Bind(4, r.current_step).Bind(5, r.attempts);
+                s.Bind(6, OptionalMillis(r.estimated_completion));
+                s.Bind(7, OptionalMillis(r.completed_at)).Bind(8, ToUnixMillis(r.updated_at));
+                s.Bind(9, r.id);
+              }));
   if (c.Changes() == 0) return NotFound("cancellation request " + r.id + " not found");
   return Status::Ok();
 }
-
-}  // namespace
 
 Status SqliteStore::UpdateCancellation(const CancellationRequest& r) {
   return db_.Write([&](SqliteConnection& c) { return WriteRequestProgress(c, r); });
@@ -269,11 +305,15 @@ Status SqliteStore::UpdateCancellation(const CancellationRequest& r) {
 
 Status SqliteStore::CompleteCancellation(const CancellationRequest& r) {
   return db_.Write([&](SqliteConnection& c) -> Status {
-    CF_RETURN_IF_ERROR(Execute(c, "UPDATE subscriptions SET status = 'cancelled', updated_at = ? WHERE id = ?",
-                               [&](SqliteStatement& s) { s.Bind(1, ToUnixMillis(r.updated_at)).Bind(2, r.subscription_id); }));
+    CF_RETURN_IF_ERROR(
+        Execute(c, "UPDATE subscriptions SET status = 'cancelled', updated_at = ? WHERE id = ?",
+                [&](SqliteStatement& s) {
+                  s.Bind(1, ToUnixMillis(r.updated_at)).Bind(2, r.subscription_id);
+                }));
     if (r.confirmation_code) {
-      CF_RETURN_IF_ERROR(Execute(c, "UPDATE cancellation_requests SET confirmation_code = ? WHERE id = ?",
-                                 [&](SqliteStatement& s) { s.Bind(1, *r.confirmation_code).Bind(2, r.id); }));
+      CF_RETURN_IF_ERROR(
+          Execute(c, "UPDATE cancellation_requests SET confirmation_code = ? WHERE id = ?",
+                  [&](SqliteStatement& s) { s.Bind(1, *r.confirmation_code).Bind(2, r.id); }));
     }
     return WriteRequestProgress(c, r);
   });
@@ -306,7 +346,8 @@ Result<CancellationPage> SqliteStore::ListCancellations(const CancellationQuery&
     if (!decoded) return decoded.status();
     after = std::move(*decoded);
   }
-  std::string sql = std::string("SELECT ") + kRequestColumns + " FROM cancellation_requests WHERE 1 = 1";
+  std::string sql =
+      std::string("SELECT ") + kRequestColumns + " FROM cancellation_requests WHERE 1 = 1";
   if (q.user_id) sql += " AND user_id = ?1";
   if (q.status) sql += " AND status = ?2";
   if (after) sql += " AND (created_at < ?3 OR (created_at = ?3 AND id < ?4))";
@@ -336,8 +377,10 @@ Result<std::vector<CancellationFact>> SqliteStore::CancellationFacts(TimePoint f
   return db_.Read<std::vector<CancellationFact>>([&](SqliteConnection& c) {
     return QueryRows<CancellationFact>(
         c,
-        "SELECT r.status, r.method, s.provider, r.created_at, r.completed_at FROM cancellation_requests r"
-        " JOIN subscriptions s ON s.id = r.subscription_id WHERE r.created_at >= ? AND r.created_at < ?",
+        "SELECT r.status, r.method, s.provider, r.created_at, r.completed_at FROM "
+        "cancellation_requests r"
+        " JOIN subscriptions s ON s.id = r.subscription_id WHERE r.created_at >= ? AND "
+        "r.created_at < ?",
         [&](SqliteStatement& s) { s.Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to)); },
         [](const SqliteStatement& s) {
           return CancellationFact{s.Text(0), s.OptionalText(1), s.Text(2), FromUnixMillis(s.Int(3)),
@@ -347,10 +390,12 @@ Result<std::vector<CancellationFact>> SqliteStore::CancellationFacts(TimePoint f
 }
 
 namespace {
-Status SetRequestColumn(SqliteDatabase& db, const char* column, const std::string& id, const std::string& value) {
+Status SetRequestColumn(SqliteDatabase& db, const char* column, const std::string& id,
+                        const std::string& value) {
   return db.Write([&](SqliteConnection& c) -> Status {
-    CF_RETURN_IF_ERROR(Execute(c, std::string("UPDATE cancellation_requests SET ") + column + " = ? WHERE id = ?",
-                               [&](SqliteStatement& s) { s.Bind(1, value).Bind(2, id); }));
+    CF_RETURN_IF_ERROR(
+        Execute(c, std::string("UPDATE cancellation_requests SET ") + column + " = ? WHERE id = ?",
+                [&](SqliteStatement& s) { s.Bind(1, value).Bind(2, id); }));
     if (c.Changes() == 0) return NotFound("cancellation request " + id + " not found");
     return Status::Ok();
   });
@@ -361,7 +406,8 @@ Status SqliteStore::SetConfirmationCode(const std::string& request_id, const std
   return SetRequestColumn(db_, "confirmation_code", request_id, code);
 }
 
-Status SqliteStore::SetManualInstructions(const std::string& request_id, const std::string& instructions_json) {
+Status SqliteStore::SetManualInstructions(const std::string& request_id,
+                                          const std::string& instructions_json) {
   return SetRequestColumn(db_, "manual_instructions", request_id, instructions_json);
 }
 

@@ -57,8 +57,8 @@ struct CancellationFact {
 };
 
 struct AuditQuery {
-  std::optional<std::string> user_id;   // only this user's records
-  std::optional<std::string> resource;  // only records about this resource
+  std::optional<std::string> user_id;     // only this user's records
+  std::optional<std::string> resource;    // only records about this resource
   std::vector<std::string> action_globs;  // any of these globs ("cancellation.*"); empty: all
   int limit = 50;
   bool oldest_first = false;
@@ -82,24 +82,31 @@ class Store {
   virtual Status CreateUser(const User& user) = 0;
   virtual Result<User> GetUser(const std::string& id) = 0;
   virtual Result<std::vector<User>> ListUsers(int limit) = 0;
-  virtual Status AddToken(const std::string& token_hash, const std::string& user_id, TimePoint at) = 0;
-  virtual Result<User> FindUserByToken(const std::string& token_hash) = 0;  // NotFound for an unknown token
-  virtual Status SetNotificationPreferences(const std::string& user_id, bool realtime, bool email) = 0;
+  virtual Status AddToken(const std::string& token_hash, const std::string& user_id,
+                          TimePoint at) = 0;
+  virtual Result<User> FindUserByToken(
+      const std::string& token_hash) = 0;  // NotFound for an unknown token
+  virtual Status SetNotificationPreferences(const std::string& user_id, bool realtime,
+                                            bool email) = 0;
 
   // Subscriptions.
   virtual Status CreateSubscription(const Subscription& sub) = 0;
   virtual Result<Subscription> GetSubscription(const std::string& id) = 0;
   virtual Result<Subscription> FindSubscriptionByExternalId(const std::string& provider,
                                                             const std::string& external_id) = 0;
-  virtual Status SetSubscriptionStatus(const std::string& id, const std::string& status, TimePoint at) = 0;
-  virtual Result<std::vector<Subscription>> ListSubscriptions(const std::string& user_id, int limit) = 0;
+  virtual Status SetSubscriptionStatus(const std::string& id, const std::string& status,
+                                       TimePoint at) = 0;
+  virtual Result<std::vector<Subscription>> ListSubscriptions(const std::string& user_id,
+                                                              int limit) = 0;
 
   // Cancellation requests. CreateCancellation stores the request and its
   // workflow instance in one transaction; AlreadyExists when the user's
   // idempotency key is taken.
-  virtual Status CreateCancellation(const CancellationRequest& request, const WorkflowInstance& workflow) = 0;
+  virtual Status CreateCancellation(const CancellationRequest& request,
+                                    const WorkflowInstance& workflow) = 0;
   virtual Result<CancellationRequest> GetCancellation(const std::string& id) = 0;
-  virtual Result<CancellationRequest> FindActiveCancellation(const std::string& subscription_id) = 0;
+  virtual Result<CancellationRequest> FindActiveCancellation(
+      const std::string& subscription_id) = 0;
   virtual Result<CancellationRequest> FindCancellationByIdempotencyKey(const std::string& user_id,
                                                                        const std::string& key) = 0;
   // Writes the workflow-owned fields (status, method, progress, current_step,
@@ -108,12 +115,17 @@ class Store {
   // side overwrites the other.
   virtual Status UpdateCancellation(const CancellationRequest& request) = 0;
   virtual Status SetConfirmationCode(const std::string& request_id, const std::string& code) = 0;
+  // UpdateCancellation and, when given, AddNotification in one transaction;
+  // returns the stored notification (with its seq).
+  virtual Result<std::optional<Notification>> UpdateCancellationAndNotify(
+      const CancellationRequest& request, std::optional<Notification> n) = 0;
   // The request reached "completed": in one transaction, its subscription
   // becomes "cancelled" (first, so nobody sees a completed request on an
   // active subscription), the workflow-owned fields are written as
   // UpdateCancellation does, and confirmation_code when the request has one.
   virtual Status CompleteCancellation(const CancellationRequest& request) = 0;
-  virtual Status SetManualInstructions(const std::string& request_id, const std::string& instructions_json) = 0;
+  virtual Status SetManualInstructions(const std::string& request_id,
+                                       const std::string& instructions_json) = 0;
   virtual Result<CancellationPage> ListCancellations(const CancellationQuery& query) = 0;
   // Requests created in [from, to), for reports.
   virtual Result<std::vector<CancellationFact>> CancellationFacts(TimePoint from, TimePoint to) = 0;
@@ -122,7 +134,8 @@ class Store {
   virtual Status SaveWorkflow(const WorkflowInstance& instance) = 0;  // insert or replace
   virtual Result<WorkflowInstance> GetWorkflow(const std::string& id) = 0;
   virtual Result<std::vector<WorkflowInstance>> ListUnfinishedWorkflows() = 0;
-  virtual Result<std::vector<WorkflowInstance>> FindWorkflowsWaitingFor(const std::string& wait_key) = 0;
+  virtual Result<std::vector<WorkflowInstance>> FindWorkflowsWaitingFor(
+      const std::string& wait_key) = 0;
   // Unfinished instances whose timer is due at `now`, and the earliest timer.
   virtual Result<std::vector<WorkflowInstance>> DueWorkflows(TimePoint now, int limit) = 0;
   virtual Result<std::optional<TimePoint>> NextWorkflowWake() = 0;
@@ -132,8 +145,8 @@ class Store {
 
   // Notifications (the SSE history) and emails.
   virtual Result<Notification> AddNotification(Notification n) = 0;  // assigns seq
-  virtual Result<std::vector<Notification>> ListNotifications(const std::string& user_id, int64_t after_seq,
-                                                              int limit) = 0;
+  virtual Result<std::vector<Notification>> ListNotifications(const std::string& user_id,
+                                                              int64_t after_seq, int limit) = 0;
   virtual Result<int64_t> CountNotifications(const std::string& user_id, int64_t after_seq) = 0;
   virtual Status AddEmail(const EmailMessage& email) = 0;
 
@@ -144,8 +157,9 @@ class Store {
 
   // Provider analytics.
   virtual Status RecordProviderOutcome(const ProviderOutcome& outcome) = 0;
-  virtual Result<ProviderMethodStats> GetProviderStats(const std::string& provider, const std::string& method,
-                                                       int window) = 0;  // the last `window` outcomes
+  virtual Result<ProviderMethodStats> GetProviderStats(
+      const std::string& provider, const std::string& method,
+      int window) = 0;  // the last `window` outcomes
 };
 
 }  // namespace cancelflow::store
