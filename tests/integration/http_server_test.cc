@@ -3,6 +3,12 @@
 // server keeps serving afterwards.
 #include "http/server.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 #include "cancellation/http_client.h"
@@ -41,6 +47,35 @@ TEST(HttpServer, ServesHandlersAndTurnsFailuresIntoJsonErrors) {
   auto after = HttpRequest("GET", base + "/echo", {}, "", Millis(5000));  // still serving
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->status, 200);
+  (*server)->Stop();
+}
+
+// A client that sends half a request (or nothing) and goes quiet is cut off at
+// the timeout, so slow or half-open clients cannot pin connections.
+TEST(HttpServer, ClosesConnectionsThatStallMidRequest) {
+  auto server = HttpServer::Start({.port = 0, .idle_timeout = std::chrono::seconds(1)},
+                                  [](const Request&) { return Response{}; });
+  ASSERT_TRUE(server.ok());
+  for (const std::string partial : {"GET /healthz HTTP/1.1\r\nHost: x\r\n", ""}) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((*server)->port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    if (!partial.empty()) {
+      ASSERT_EQ(send(fd, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
+    }
+    timeval patience{10, 0};  // a bound for a broken build, far above the 1 s timeout
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+    const auto start = std::chrono::steady_clock::now();
+    char buf[256];
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(n, 0) << "the server closes the connection";
+    EXPECT_LT(waited, std::chrono::seconds(5));
+    close(fd);
+  }
   (*server)->Stop();
 }
 
