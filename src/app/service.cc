@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include "cancellation/full_process.h"
-#include "core/deadline.h"
 
 namespace cancelflow::app {
 
@@ -94,8 +93,7 @@ Status Service::StartHttp() {
   monitor_ = std::make_unique<http::Monitor>(http::MonitorDeps{rt_.store(), rt_.queue(), *hub_, rt_.clock(),
                                                                cfg.redis_url ? "redis" : "sqlite", rt_.clock().Now()});
   api_ = std::make_unique<http::Api>(http::ApiDeps{cfg, rt_.store(), *service_, providers_, *notifier_, *hub_,
-                                                   *intake_, *monitor_, metrics_, rt_.clock(),
-                                                   [this] { return Readiness(); }});
+                                                   *intake_, *monitor_, metrics_, rt_.clock()});
   auto server = http::HttpServer::Start(
       {.host = cfg.host, .port = cfg.port, .worker_threads = kHttpHandlerThreads},
       [api = api_.get()](const http::Request& req) { return api->Handle(req); });
@@ -114,29 +112,6 @@ void Service::Stop(Millis grace) {
   if (pool_) pool_->Stop(grace);
   if (engine_) engine_->Stop();
   if (mock_) mock_->Stop();
-}
-
-// 200 when the database, the job queue and the event bus answer; else 503
-// naming the failing check (API.md, "Health and metrics").
-http::Response Service::Readiness() {
-  boost::json::object checks;
-  std::string failing;
-  auto check = [&](const char* name, const Status& s) {
-    checks[name] = s.ok() ? boost::json::object{{"status", "ok"}}
-                          : boost::json::object{{"status", "failing"}, {"error", std::string(CodeName(s.code()))}};
-    if (!s.ok() && failing.empty()) failing = name;
-  };
-  // Each probe gets kReadinessProbeTimeout: a stuck database must make /readyz
-  // answer 503 promptly, not hang the load balancer's probe.
-  constexpr Millis kReadinessProbeTimeout{2000};
-  check("database", CallWithDeadline([this] { return rt_.store().Ping(); }, kReadinessProbeTimeout));
-  check("jobQueue", CallWithDeadline([this] { return rt_.queue().Health(); }, kReadinessProbeTimeout));
-  // In one process the bus itself cannot fail; what can is the audit trail every
-  // event is written to, so the check waits for the audit writes queued so far.
-  check("eventBus", CallWithDeadline([this] { return rt_.store().FlushAudit(); }, kReadinessProbeTimeout));
-  boost::json::object body{{"status", failing.empty() ? "ready" : "unavailable"}, {"checks", std::move(checks)}};
-  if (!failing.empty()) body["failing"] = failing;
-  return {failing.empty() ? 200 : 503, "application/json", {}, boost::json::serialize(body)};
 }
 
 }  // namespace cancelflow::app

@@ -44,7 +44,6 @@ class Service {
 
  private:
   explicit Service(Runtime& rt) : rt_(rt) {}
-  http::Response Readiness();
   Status StartHttp();
 
   Runtime& rt_;

@@ -46,7 +46,6 @@ struct ApiDeps {
   Monitor& monitor;
   MetricsRegistry& metrics;
   Clock& clock;
-  std::function<Response()> readiness;  // GET /readyz
 };
 
 class Api {

@@ -12,7 +12,10 @@ namespace json = boost::json;
 
 Response Api::Healthz(Call&) { return JsonResponse(200, json::object{{"status", "ok"}}); }
 
-Response Api::Readyz(Call&) { return d_.readiness(); }
+Response Api::Readyz(Call&) {
+  auto [status, body] = d_.monitor.Readiness();
+  return JsonResponse(status, body);
+}
 
 Response Api::PrometheusMetrics(Call& c) {
   if (d_.config.metrics_token && BearerToken(c.req) != *d_.config.metrics_token) {

@@ -15,17 +15,11 @@ namespace json = boost::json;
 
 namespace {
 
-// Runs `check`, returning {status, latencyMs} (+ error).
-template <typename F>
-json::object Timed(F&& check, bool& ok) {
-  const auto start = std::chrono::steady_clock::now();
-  const cancelflow::Status s = check();
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  ok = s.ok();
-  json::object o{{"status", s.ok() ? "healthy" : "unhealthy"},
-                 {"latencyMs", std::round(ms * 100) / 100}};
-  if (!s.ok()) o["error"] = std::string(CodeName(s.code()));
+// A probe's answer as the status page shows it.
+json::object CheckView(const Monitor::Probe& p) {
+  json::object o{{"status", p.status.ok() ? "healthy" : "unhealthy"},
+                 {"latencyMs", std::round(p.latency_ms * 100) / 100}};
+  if (!p.status.ok()) o["error"] = std::string(CodeName(p.status.code()));
   return o;
 }
 
@@ -46,17 +40,47 @@ std::optional<Millis> TimeframeLength(std::string_view t) {
   return std::nullopt;
 }
 
-json::object Monitor::ProbeChecks(bool& db_ok, bool& healthy) {
-  // A stuck database must not hang the status page: each probe has a deadline.
+Monitor::Probes Monitor::RunProbes() {
+  // A stuck database must not hang a probe: each has a deadline.
   constexpr Millis kProbeTimeout{2000};
-  bool bus_ok = false;
+  auto probe = [](const std::function<cancelflow::Status()>& check) {
+    const auto start = std::chrono::steady_clock::now();
+    Probe p{CallWithDeadline(check, kProbeTimeout)};
+    p.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return p;
+  };
+  return {probe([this] { return d_.store.Ping(); }), probe([this] { return d_.queue.Health(); }),
+          // In one process the bus itself cannot fail; what can is the audit trail every
+          // event is written to, so the probe waits for the audit writes queued so far.
+          probe([this] { return d_.store.FlushAudit(); })};
+}
+
+std::pair<int, json::object> Monitor::Readiness() {
+  const Probes probes = RunProbes();
   json::object checks;
-  checks["database"] = Timed(
-      [&] { return CallWithDeadline([this] { return d_.store.Ping(); }, kProbeTimeout); }, db_ok);
+  std::string failing;
+  auto check = [&](const char* name, const Probe& p) {
+    checks[name] = p.status.ok() ? json::object{{"status", "ok"}}
+                                 : json::object{{"status", "failing"},
+                                                {"error", std::string(CodeName(p.status.code()))}};
+    if (!p.status.ok() && failing.empty()) failing = name;
+  };
+  check("database", probes.database);
+  check("jobQueue", probes.job_queue);
+  check("eventBus", probes.event_bus);
+  json::object body{{"status", failing.empty() ? "ready" : "unavailable"}, {"checks", std::move(checks)}};
+  if (!failing.empty()) body["failing"] = failing;
+  return {failing.empty() ? 200 : 503, std::move(body)};
+}
+
+json::object Monitor::ProbeChecks(bool& db_ok, bool& healthy) {
+  const Probes probes = RunProbes();
+  json::object checks;
+  checks["database"] = CheckView(probes.database);
   json::object queue{{"backend", d_.queue_backend}};
   bool queue_ok = false;
   if (auto stats = d_.queue.GetStats(); stats.ok()) {
-    queue_ok = CallWithDeadline([this] { return d_.queue.Health(); }, kProbeTimeout).ok();
+    queue_ok = probes.job_queue.status.ok();
     queue["status"] = queue_ok ? "healthy" : "unhealthy";
     queue["waiting"] = stats->waiting;
     queue["active"] = stats->active;
@@ -68,26 +92,24 @@ json::object Monitor::ProbeChecks(bool& db_ok, bool& healthy) {
     queue["error"] = std::string(CodeName(stats.status().code()));
   }
   checks["jobQueue"] = std::move(queue);
-  // The bus itself cannot fail in one process; its audit trail can.
-  checks["eventBus"] = Timed(
-      [&] { return CallWithDeadline([this] { return d_.store.FlushAudit(); }, kProbeTimeout); },
-      bus_ok);
-  healthy = queue_ok && bus_ok;
+  checks["eventBus"] = CheckView(probes.event_bus);
+  db_ok = probes.database.status.ok();
+  healthy = queue_ok && probes.event_bus.status.ok();
   return checks;
 }
 
 json::object Monitor::Status() {
   constexpr Millis kProbeInterval{1000};
   const TimePoint now = d_.clock.Now();
-  Probe probe;
+  CheckedAt probe;
   {
     std::lock_guard lock(probe_mu_);
-    if (!probe_ || now - probe_->at >= kProbeInterval) {
-      probe_ = Probe{};
-      probe_->checks = ProbeChecks(probe_->db_ok, probe_->healthy);
-      probe_->at = now;
+    if (!checked_ || now - checked_->at >= kProbeInterval) {
+      checked_ = CheckedAt{};
+      checked_->checks = ProbeChecks(checked_->db_ok, checked_->healthy);
+      checked_->at = now;
     }
-    probe = *probe_;
+    probe = *checked_;
   }
   probe.checks["realtime"] = {{"status", "healthy"}, {"connections", d_.hub.connections()}};
   const char* status = !probe.db_ok ? "unhealthy" : probe.healthy ? "healthy" : "degraded";

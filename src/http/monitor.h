@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -32,6 +33,21 @@ class Monitor {
  public:
   explicit Monitor(MonitorDeps deps) : d_(std::move(deps)) {}
 
+  // One check: the answer (DeadlineExceeded after 2 s) and how long it took.
+  struct Probe {
+    cancelflow::Status status;
+    double latency_ms = 0;
+  };
+  // The checks behind both readiness and status: the database answers, the job
+  // queue answers, the audit trail takes writes. Run afresh on every call.
+  struct Probes {
+    Probe database, job_queue, event_bus;
+  };
+  Probes RunProbes();
+
+  // GET /readyz: 200 {status: "ready", checks}, or 503 naming the first failing check.
+  std::pair<int, boost::json::object> Readiness();
+
   // {status, checks: {database, jobQueue, eventBus, realtime}, version, uptimeSeconds, timestamp}.
   // The probes of the checks run at most once per second (kProbeInterval); callers in
   // between share the last result, so a dashboard or load balancer polling
@@ -56,13 +72,13 @@ class Monitor {
 
   MonitorDeps d_;
   std::mutex probe_mu_;
-  struct Probe {
+  struct CheckedAt {  // the status page's checks, as last probed
     boost::json::object checks;
     bool db_ok = false;
     bool healthy = false;
     TimePoint at;
   };
-  std::optional<Probe> probe_;  // guarded by probe_mu_
+  std::optional<CheckedAt> checked_;  // guarded by probe_mu_
 };
 
 // The duration of a timeframe name, or nullopt.
