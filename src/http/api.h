@@ -122,6 +122,16 @@ class Api {
   std::vector<Route> routes_;
 };
 
+// The record if the caller owns it (or is an admin). Another user's record
+// answers exactly like a missing one — NotFound naming `what` — so ids cannot
+// be probed (API.md, "Auth"); other store errors pass through.
+template <typename Record>
+Result<Record> OwnedBy(Result<Record> record, const Api::Call& c, const std::string& what) {
+  if (record.ok() && (record->user_id == c.user.id || c.admin())) return record;
+  if (!record.ok() && record.status().code() != Code::kNotFound) return record.status();
+  return NotFound(what + " not found");
+}
+
 // A JSON response with `status`.
 Response JsonResponse(int status, const boost::json::value& body);
 // The bearer token of the Authorization header, or "".

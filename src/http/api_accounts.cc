@@ -99,11 +99,8 @@ Response Api::ListSubscriptions(Call& c) {
 }
 
 Response Api::GetSubscription(Call& c) {
-  auto sub = d_.store.GetSubscription(c.params[0]);
-  if (!sub || (sub->user_id != c.user.id && !c.admin())) {
-    if (!sub && sub.status().code() != Code::kNotFound) return ErrorResponse(sub.status());
-    return ErrorResponse(NotFound("subscription " + c.params[0] + " not found"));
-  }
+  auto sub = OwnedBy(d_.store.GetSubscription(c.params[0]), c, "subscription " + c.params[0]);
+  if (!sub) return ErrorResponse(sub.status());
   return JsonResponse(200, SubscriptionView(*sub));
 }
 

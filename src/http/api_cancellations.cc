@@ -43,12 +43,7 @@ json::object InitiateView(const cancellation::InitiateResult& r) {
 }  // namespace
 
 Result<store::CancellationRequest> Api::OwnedCancellation(const Call& c, const std::string& id) {
-  auto r = d_.store.GetCancellation(id);
-  if (!r || (r->user_id != c.user.id && !c.admin())) {
-    if (!r && r.status().code() != Code::kNotFound) return r.status();
-    return NotFound("cancellation request " + id + " not found");
-  }
-  return r;
+  return OwnedBy(d_.store.GetCancellation(id), c, "cancellation request " + id);
 }
 
 Response Api::CreateCancellation(Call& c) {
