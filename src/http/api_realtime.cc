@@ -4,8 +4,6 @@
 // SSE framing, per notification: "id: <seq>\ndata: <notification JSON>\n\n"
 // (no "event:" field, so EventSource.onmessage receives it); ": keepalive\n\n"
 // comments from the Hub's sweep; "retry: <ms>\n\n" once on connect.
-#include <charconv>
-
 #include <boost/json.hpp>
 
 #include "http/api.h"
@@ -33,12 +31,8 @@ Response Api::OpenStream(Call& c) {
   auto last_id = q.Int("lastEventId", 0, INT64_MAX);
   if (Status s = q.Finish(); !s.ok()) return ErrorResponse(s);
   if (const std::string& h = c.req.Header("last-event-id"); !h.empty()) {
-    int64_t id = 0;
-    auto [end, ec] = std::from_chars(h.data(), h.data() + h.size(), id);
-    if (ec != std::errc() || end != h.data() + h.size() || id < 0) {
-      return ErrorResponse(FieldError("Last-Event-ID", "must be an event id (a decimal integer)"));
-    }
-    last_id = id;
+    last_id = ParseInteger(h, 0, INT64_MAX);
+    if (!last_id) return ErrorResponse(FieldError("Last-Event-ID", "must be an event id (a decimal integer)"));
   }
   auto stream = d_.hub.Reserve(c.user.id, last_id.value_or(0));
   if (!stream) {

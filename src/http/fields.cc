@@ -214,16 +214,18 @@ std::optional<std::string> QueryFields::String(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<int64_t> ParseInteger(std::string_view text, int64_t min, int64_t max) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v < min || v > max) return std::nullopt;
+  return v;
+}
+
 std::optional<int64_t> QueryFields::Int(std::string_view name, int64_t min, int64_t max) {
   auto s = String(name);
   if (!s) return std::nullopt;
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc() || ptr != s->data() + s->size() || v < min || v > max) {
-    if (error_.ok())
-      error_ = FieldError(name, fmt::format("must be an integer from {} to {}", min, max));
-    return std::nullopt;
-  }
+  auto v = ParseInteger(*s, min, max);
+  if (!v && error_.ok()) error_ = FieldError(name, fmt::format("must be an integer from {} to {}", min, max));
   return v;
 }
 

@@ -92,6 +92,9 @@ class QueryFields {
   Status error_;
 };
 
+// A whole decimal integer in [min, max], or nullopt.
+std::optional<int64_t> ParseInteger(std::string_view text, int64_t min, int64_t max);
+
 // "a,b,,c" → {"a", "b", "", "c"}; "" → {""}.
 std::vector<std::string> SplitCommas(std::string_view list);
 
