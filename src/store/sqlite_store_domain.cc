@@ -43,12 +43,10 @@ Subscription ReadSubscription(const SqliteStatement& s) {
 }
 
 constexpr const char* kRequestColumns =
-    "id, user_id, subscription_id, workflow_id, status, method, priority, preferred_method, "
-    "notify_realtime,"
-    " notify_email, reason, scheduled_for, progress, current_step, attempts, confirmation_code,"
-    " manual_instructions, idempotency_key, request_hash, estimated_completion, created_at, "
-    "updated_at,"
-    " completed_at";
+    "id, user_id, subscription_id, workflow_id, status, method, priority, preferred_method,"
+    " notify_realtime, notify_email, reason, scheduled_for, progress, current_step, attempts,"
+    " confirmation_code, manual_instructions, idempotency_key, request_hash, estimated_completion,"
+    " created_at, updated_at, completed_at";
 constexpr int kRequestColumnCount = 23;
 
 CancellationRequest ReadRequest(const SqliteStatement& s) {
