@@ -66,13 +66,16 @@ void ServiceMetrics::OnFinished(const queue::JobTransition& t) {
   }
 }
 
-void ServiceMetrics::OnWorkflowFinished(const store::WorkflowInstance& w) {
+void ServiceMetrics::OnWorkflowFinished(store::WriteSet& set, const store::WorkflowInstance& w) {
   const TimePoint end = w.finished_at.value_or(w.updated_at);
-  registry_
-      .GetHistogram("cancelflow_workflow_duration_seconds",
-                    "Workflow run time by definition and final status",
-                    {{"definition", w.definition}, {"status", w.status}}, WorkflowBuckets())
-      .Observe(std::chrono::duration<double>(end - w.created_at).count());
+  const double seconds = std::chrono::duration<double>(end - w.created_at).count();
+  set.AfterCommit([this, definition = w.definition, status = w.status, seconds] {
+    registry_
+        .GetHistogram("cancelflow_workflow_duration_seconds",
+                      "Workflow run time by definition and final status",
+                      {{"definition", definition}, {"status", status}}, WorkflowBuckets())
+        .Observe(seconds);
+  });
 }
 
 }  // namespace cancelflow::app

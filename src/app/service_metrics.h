@@ -21,7 +21,7 @@ class ServiceMetrics final : public queue::JobObserver, public workflow::Workflo
                  realtime::Hub& hub);
 
   void OnFinished(const queue::JobTransition& t) override;
-  void OnWorkflowFinished(const store::WorkflowInstance& w) override;
+  void OnWorkflowFinished(store::WriteSet& set, const store::WorkflowInstance& w) override;
 
  private:
   MetricsRegistry& registry_;

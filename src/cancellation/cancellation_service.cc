@@ -174,7 +174,15 @@ Result<InitiateResult> CancellationService::InitiateCancellation(
   };
   store::WorkflowInstance w = engine_.Create(kFullProcess, std::move(ctx), in.schedule_for);
   r.workflow_id = w.id;
-  if (Status s = store_.CreateCancellation(r, w); !s.ok()) {
+  // The request, its workflow entered into the first step, that step's job and
+  // progress notification: one transaction, then the events.
+  store::WriteSet set;
+  Stage(set, r, /*create=*/true);
+  Emit(set, "cancellation.requested", r,
+       {{"provider", provider->name}, {"preferredMethod", in.preferred_method}});
+  if (r.scheduled_for)
+    Emit(set, "cancellation.scheduled", r, {{"scheduledFor", FormatRfc3339(*r.scheduled_for)}});
+  if (Status s = engine_.Launch(set, w); !s.ok()) {
     if (s.code() != Code::kAlreadyExists) return s;
     // Lost a race: the same idempotency key, or another request for the subscription.
     if (key) {
@@ -184,14 +192,6 @@ Result<InitiateResult> CancellationService::InitiateCancellation(
     }
     return AlreadyExists(fmt::format("subscription {} has an active cancellation request", sub->id))
         .WithReason("already_in_progress");
-  }
-  Emit("cancellation.requested", r,
-       {{"provider", provider->name}, {"preferredMethod", in.preferred_method}});
-  if (r.scheduled_for)
-    Emit("cancellation.scheduled", r, {{"scheduledFor", FormatRfc3339(*r.scheduled_for)}});
-  if (Status s = engine_.Launch(w.id); !s.ok()) {
-    // The instance is stored; the engine resumes it on the next start.
-    spdlog::error("cancellation {}: launching its workflow failed: {}", r.id, s.ToString());
   }
   return InitiateResult{r.id, w.id, r.status, *r.estimated_completion};
 }
@@ -252,11 +252,35 @@ json::object CancellationService::ContextOf(const store::WorkflowInstance& w) {
   return !ec && ctx.is_object() ? std::move(ctx.as_object()) : json::object{};
 }
 
-Result<store::CancellationRequest> CancellationService::RequestOf(const store::WorkflowInstance& w,
-                                                                  const json::object& ctx) {
-  const std::string id = StringMember(ctx, "requestId");
-  if (id.empty()) return NotFound("workflow " + w.id + " has no request");
-  return store_.GetCancellation(id);
+std::shared_ptr<CancellationService::StagedRequest> CancellationService::Stage(
+    store::WriteSet& set, const store::CancellationRequest& r, bool create) {
+  auto staged = std::make_shared<StagedRequest>();
+  staged->request = r;
+  staged->create = create;
+  set.Keep(r.id, staged);
+  // One write of the request's final state in the set, however many hooks changed it.
+  set.Add([staged](store::Transaction& tx) -> Status {
+    const store::CancellationRequest& req = staged->request;
+    CF_RETURN_IF_ERROR(staged->create     ? tx.CreateCancellation(req)
+                       : staged->complete ? tx.CompleteCancellation(req)
+                                          : tx.UpdateCancellation(req));
+    for (auto& n : staged->notifications) CF_RETURN_IF_ERROR(tx.AddNotification(n));
+    return Status::Ok();
+  });
+  return staged;
+}
+
+std::shared_ptr<CancellationService::StagedRequest> CancellationService::StagedOf(
+    store::WriteSet& set, const store::WorkflowInstance& w) {
+  const std::string id = StringMember(ContextOf(w), "requestId");
+  if (id.empty()) return nullptr;
+  if (auto staged = set.Find<StagedRequest>(id)) return staged;
+  auto r = store_.GetCancellation(id);
+  if (!r) {
+    spdlog::error("workflow {}: its request {}: {}", w.id, id, r.status().ToString());
+    return nullptr;
+  }
+  return Stage(set, *r, /*create=*/false);
 }
 
 void CancellationService::Save(store::CancellationRequest& r) {
@@ -273,15 +297,26 @@ void CancellationService::Complete(store::CancellationRequest& r) {
   }
 }
 
-void CancellationService::Emit(const std::string& type, const store::CancellationRequest& r,
-                               json::object data) {
+json::object CancellationService::EventData(const store::CancellationRequest& r, json::object data) {
   data["requestId"] = r.id;
   data["subscriptionId"] = r.subscription_id;
   data["status"] = r.status;
   data["progress"] = r.progress;
   if (r.current_step) data["step"] = *r.current_step;
   if (r.method) data["method"] = *r.method;
-  bus_.Publish(type, r.id, std::move(data), r.user_id);
+  return data;
+}
+
+void CancellationService::Emit(const std::string& type, const store::CancellationRequest& r,
+                               json::object data) {
+  bus_.Publish(type, r.id, EventData(r, std::move(data)), r.user_id);
+}
+
+void CancellationService::Emit(store::WriteSet& set, const std::string& type,
+                               const store::CancellationRequest& r, json::object data) {
+  set.AfterCommit([this, type, id = r.id, user = r.user_id, data = EventData(r, std::move(data))]() mutable {
+    bus_.Publish(type, id, std::move(data), user);
+  });
 }
 
 store::Notification CancellationService::ProgressNotification(const store::CancellationRequest& r,
@@ -294,8 +329,9 @@ store::Notification CancellationService::ProgressNotification(const store::Cance
                          {"step", r.current_step.value_or("")}});
 }
 
-void CancellationService::Track(const store::CancellationRequest& r, const std::string& provider,
-                                const std::string& method, const std::string& outcome) {
+void CancellationService::Track(store::WriteSet& set, const store::CancellationRequest& r,
+                                const std::string& provider, const std::string& method,
+                                const std::string& outcome) {
   json::error_code ec;
   auto attempts = json::parse(r.attempts, ec);
   int64_t duration = 0;
@@ -305,13 +341,13 @@ void CancellationService::Track(const store::CancellationRequest& r, const std::
       duration = last.at("finishedMs").as_int64() - last.at("startedMs").as_int64();
     }
   }
-  auto job = queue_.Add({.type = "analytics.track",
-                         .payload = json::serialize(json::object{{"provider", provider},
-                                                                 {"method", method},
-                                                                 {"outcome", outcome},
-                                                                 {"durationMs", duration},
-                                                                 {"requestId", r.id}}),
-                         .priority = queue::kPriorityLow});
+  auto job = queue_.Stage(set, {.type = "analytics.track",
+                                .payload = json::serialize(json::object{{"provider", provider},
+                                                                        {"method", method},
+                                                                        {"outcome", outcome},
+                                                                        {"durationMs", duration},
+                                                                        {"requestId", r.id}}),
+                                .priority = queue::kPriorityLow});
   if (!job) spdlog::error("cancellation {}: analytics job: {}", r.id, job.status().ToString());
 }
 
@@ -332,51 +368,50 @@ void CancellationService::CloseAttempt(store::CancellationRequest& r,
   r.attempts = json::serialize(v);
 }
 
-void CancellationService::OnStepStarted(const store::WorkflowInstance& w,
+void CancellationService::OnStepStarted(store::WriteSet& set, const store::WorkflowInstance& w,
                                         const workflow::Step& step) {
   if (w.definition != kFullProcess) return;
-  const json::object ctx = ContextOf(w);
-  auto r = RequestOf(w, ctx);
-  if (!r || !r->active()) return;
-  r->current_step = step.name;
-  r->progress = std::max(r->progress, w.progress);
-  const bool starting = r->status != "processing";
-  r->status = "processing";
+  auto staged = StagedOf(set, w);
+  if (!staged || !staged->request.active()) return;
+  store::CancellationRequest& r = staged->request;
+  r.current_step = step.name;
+  r.progress = std::max(r.progress, w.progress);
+  const bool starting = r.status != "processing";
+  r.status = "processing";
   if (step.name == "api" || step.name == "webhook" || step.name == "manual") {
-    r->method = step.name;
+    r.method = step.name;
     json::error_code ec;
-    auto v = json::parse(r->attempts, ec);
+    auto v = json::parse(r.attempts, ec);
     json::array attempts = (!ec && v.is_array()) ? v.as_array() : json::array{};
     const TimePoint now = clock_.Now();
     attempts.push_back({{"method", step.name},
                         {"startedAt", FormatRfc3339(now)},
                         {"startedMs", ToUnixMillis(now)}});
-    r->attempts = json::serialize(attempts);
+    r.attempts = json::serialize(attempts);
   }
-  // The request's new state and its progress notification: one write, then the events.
-  const ProviderConfig* p = providers_.Find(StringMember(ctx, "provider"));
+  r.updated_at = clock_.Now();
+  if (starting) Emit(set, "cancellation.processing", r);
+  // The request's new state and its progress notification are written with
+  // the transition; the notification is announced after the events.
+  const ProviderConfig* p = providers_.Find(StringMember(ContextOf(w), "provider"));
   const std::string message =
       StepMessage(step.name, p != nullptr ? p->display_name : "the provider");
-  std::optional<store::Notification> note;
-  if (r->notify_realtime && !message.empty()) note = ProgressNotification(*r, message);
-  r->updated_at = clock_.Now();
-  auto saved = store_.UpdateCancellationAndNotify(*r, std::move(note));
-  if (!saved) {
-    spdlog::error("cancellation {}: saving failed: {}", r->id, saved.status().ToString());
-    return;
+  Emit(set, "cancellation.progress", r, {{"message", message}});
+  if (r.notify_realtime && !message.empty()) {
+    const size_t i = staged->notifications.size();
+    staged->notifications.push_back(ProgressNotification(r, message));
+    set.AfterCommit([this, staged, i] { notifier_.Announce(staged->notifications[i]); });
   }
-  if (starting) Emit("cancellation.processing", *r);
-  Emit("cancellation.progress", *r, {{"message", message}});
-  if (*saved) notifier_.Announce(**saved);
 }
 
-void CancellationService::OnStepFinished(const store::WorkflowInstance& w,
+void CancellationService::OnStepFinished(store::WriteSet& set, const store::WorkflowInstance& w,
                                          const workflow::Step& step,
                                          const workflow::StepOutcome& outcome) {
   if (w.definition != kFullProcess) return;
-  const json::object ctx = ContextOf(w);
-  auto r = RequestOf(w, ctx);
-  if (!r || !r->active()) return;
+  auto staged = StagedOf(set, w);
+  if (!staged || !staged->request.active()) return;
+  store::CancellationRequest& r = staged->request;
+  r.updated_at = clock_.Now();
   const bool ok = outcome.result == workflow::StepResult::kSucceeded;
   if (step.name == "api" || step.name == "webhook" || step.name == "await_confirmation") {
     const bool rejected = step.name == "await_confirmation" && ok &&
@@ -387,9 +422,9 @@ void CancellationService::OnStepFinished(const store::WorkflowInstance& w,
       recorded = {workflow::StepResult::kFailed,
                   InvalidArgument("the provider rejected the cancellation")};
     // A webhook that was sent stays open until its confirmation (or timeout).
-    if (step.name != "webhook" || !ok) CloseAttempt(*r, recorded);
     if (step.name != "webhook" || !ok) {
-      Track(*r, StringMember(ctx, "provider"), step.name == "api" ? "api" : "webhook",
+      CloseAttempt(r, recorded);
+      Track(set, r, StringMember(ContextOf(w), "provider"), step.name == "api" ? "api" : "webhook",
             recorded.result == workflow::StepResult::kSucceeded  ? "succeeded"
             : recorded.result == workflow::StepResult::kTimedOut ? "timed_out"
                                                                  : "failed");
@@ -397,40 +432,37 @@ void CancellationService::OnStepFinished(const store::WorkflowInstance& w,
     if ((step.name == "api" || step.name == "await_confirmation") && ok && !rejected) {
       if (const auto* code = outcome.data.if_contains("confirmationCode");
           code && code->is_string()) {
-        r->confirmation_code = std::string(code->as_string());
+        r.confirmation_code = std::string(code->as_string());
       }
-      r->status = "completed";
-      r->progress = 100;
-      r->completed_at = clock_.Now();
-      Complete(*r);
-      Emit("cancellation.completed", *r);
-      return;
+      r.status = "completed";
+      r.progress = 100;
+      r.completed_at = clock_.Now();
+      staged->complete = true;
+      Emit(set, "cancellation.completed", r);
     }
-    Save(*r);
     return;
   }
   if (step.name == "manual" && ok) {
-    CloseAttempt(*r, outcome);
-    r->status = "manual_required";
-    r->progress = 100;
-    Save(*r);
-    Emit("cancellation.manual_required", *r);
+    CloseAttempt(r, outcome);
+    r.status = "manual_required";
+    r.progress = 100;
+    Emit(set, "cancellation.manual_required", r);
     return;
   }
   if (step.name == "validate" && !ok) {
-    r->status = "failed";
-    Save(*r);
-    Emit("cancellation.failed", *r, {{"error", ErrorOf(outcome.error)}});
+    r.status = "failed";
+    Emit(set, "cancellation.failed", r, {{"error", ErrorOf(outcome.error)}});
   }
 }
 
-void CancellationService::OnWorkflowFinished(const store::WorkflowInstance& w) {
+void CancellationService::OnWorkflowFinished(store::WriteSet& set, const store::WorkflowInstance& w) {
   if (w.definition != kFullProcess || w.status == "completed" || w.status == "aborted") return;
-  auto r = RequestOf(w, ContextOf(w));
-  if (!r || !r->active()) return;
-  r->status = "failed";
-  Save(*r);
-  Emit("cancellation.failed", *r, {{"reason", w.status}});
+  auto staged = StagedOf(set, w);
+  if (!staged || !staged->request.active()) return;
+  store::CancellationRequest& r = staged->request;
+  r.status = "failed";
+  r.updated_at = clock_.Now();
+  Emit(set, "cancellation.failed", r, {{"reason", w.status}});
 }
 
 }  // namespace cancelflow::cancellation

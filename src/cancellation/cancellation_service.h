@@ -15,9 +15,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cancellation/notifier.h"
 #include "cancellation/provider_config.h"
@@ -60,23 +62,39 @@ class CancellationService final : public workflow::WorkflowObserver {
   // When a cancellation by `method` with this provider is expected to be done.
   TimePoint EstimateCompletion(const std::string& provider, const std::string& method, TimePoint start);
 
-  void OnStepStarted(const store::WorkflowInstance& w, const workflow::Step& step) override;
-  void OnStepFinished(const store::WorkflowInstance& w, const workflow::Step& step,
+  void OnStepStarted(store::WriteSet& set, const store::WorkflowInstance& w,
+                     const workflow::Step& step) override;
+  void OnStepFinished(store::WriteSet& set, const store::WorkflowInstance& w, const workflow::Step& step,
                       const workflow::StepOutcome& outcome) override;
-  void OnWorkflowFinished(const store::WorkflowInstance& w) override;
+  void OnWorkflowFinished(store::WriteSet& set, const store::WorkflowInstance& w) override;
 
  private:
+  // A request as the transition being built leaves it: the hooks of one
+  // transition change this one copy, and the set writes its final state once.
+  struct StagedRequest {
+    store::CancellationRequest request;
+    bool create = false;    // a new request: inserted
+    bool complete = false;  // reached "completed": written with its subscription's status
+    std::vector<store::Notification> notifications;  // stored with it (seq assigned on commit)
+  };
+  std::shared_ptr<StagedRequest> Stage(store::WriteSet& set, const store::CancellationRequest& r, bool create);
+  // The staged request of the workflow `w`, read from the store on the set's first use.
+  std::shared_ptr<StagedRequest> StagedOf(store::WriteSet& set, const store::WorkflowInstance& w);
+
   Result<InitiateResult> Replay(const store::CancellationRequest& existing, const std::string& fingerprint);
-  // The workflow's context is parsed once per hook and read by both below.
   static boost::json::object ContextOf(const store::WorkflowInstance& w);
-  Result<store::CancellationRequest> RequestOf(const store::WorkflowInstance& w, const boost::json::object& ctx);
   void CloseAttempt(store::CancellationRequest& r, const workflow::StepOutcome& outcome);
-  void Track(const store::CancellationRequest& r, const std::string& provider, const std::string& method,
-             const std::string& outcome);
+  void Track(store::WriteSet& set, const store::CancellationRequest& r, const std::string& provider,
+             const std::string& method, const std::string& outcome);
+  // Direct writes, for the user's calls outside workflow transitions (abort, confirm).
   void Save(store::CancellationRequest& r);
   // Saves a request that reached "completed" together with its subscription's "cancelled".
   void Complete(store::CancellationRequest& r);
+  static boost::json::object EventData(const store::CancellationRequest& r, boost::json::object data);
   void Emit(const std::string& type, const store::CancellationRequest& r, boost::json::object data = {});
+  // The same, published once the set committed.
+  void Emit(store::WriteSet& set, const std::string& type, const store::CancellationRequest& r,
+            boost::json::object data = {});
   store::Notification ProgressNotification(const store::CancellationRequest& r, const std::string& message) const;
   // The observed median duration of a provider's method, 0 without data (cached briefly).
   int64_t ObservedMedianMs(const std::string& provider, const std::string& method);

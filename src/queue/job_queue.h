@@ -40,6 +40,7 @@
 #include "queue/job.h"
 #include "queue/job_observer.h"
 #include "queue/retry_policy.h"
+#include "store/write_set.h"
 
 namespace cancelflow::queue {
 
@@ -73,6 +74,13 @@ class JobQueue {
   virtual Result<Job> Add(const NewJob& job) = 0;
   // All or nothing: one invalid job fails the whole call and adds none.
   virtual Result<std::vector<Job>> AddBulk(const std::vector<NewJob>& jobs) = 0;
+  // Adds the job as part of `set` (store/write_set.h), in the transaction of
+  // the set's record writes, and returns it as it will be stored: its id is
+  // final. Workers see it once the set committed. A unique_key already taken
+  // fails the whole set (AlreadyExists); an invalid job fails here and stages
+  // nothing. The embedded queue joins the store's SQLite transaction; a backend
+  // on another server adds the job right after the set committed.
+  virtual Result<Job> Stage(store::WriteSet& set, const NewJob& job) = 0;
 
   // Leases up to `max` ready jobs to `worker_id`, in claim order.
   virtual Result<std::vector<Job>> Claim(const std::string& worker_id, int max, Millis lease) = 0;

@@ -131,24 +131,21 @@ void SqliteJobQueue::NotifyReady() {
   if (cb) cb();
 }
 
-Result<std::vector<Job>> SqliteJobQueue::Insert(SqliteConnection& c, const std::vector<NewJob>& jobs,
-                                                std::vector<size_t>& fresh) {
-  const TimePoint now = clock_.Now();
-  std::vector<Job> out;
-  out.reserve(jobs.size());
-  for (const NewJob& n : jobs) {
-    Job j;
-    j.id = NewId("job", now);
-    j.type = n.type;
-    j.payload = n.payload;
-    j.priority = n.priority;
-    j.run_at = n.run_at.value_or(now);
-    j.state = j.run_at > now ? JobState::kDelayed : JobState::kWaiting;
-    j.max_attempts = n.max_attempts.value_or(options_.PolicyFor(n.type).max_attempts);
-    j.unique_key = n.unique_key;
-    j.created_at = now;
-    out.push_back(std::move(j));
-  }
+Job SqliteJobQueue::MakeJob(const NewJob& n, TimePoint now) const {
+  Job j;
+  j.id = NewId("job", now);
+  j.type = n.type;
+  j.payload = n.payload;
+  j.priority = n.priority;
+  j.run_at = n.run_at.value_or(now);
+  j.state = j.run_at > now ? JobState::kDelayed : JobState::kWaiting;
+  j.max_attempts = n.max_attempts.value_or(options_.PolicyFor(n.type).max_attempts);
+  j.unique_key = n.unique_key;
+  j.created_at = now;
+  return j;
+}
+
+Status SqliteJobQueue::Insert(SqliteConnection& c, std::vector<Job>& out, std::vector<size_t>& fresh) {
   auto bind_row = [](SqliteStatement& s, int base, const Job& j) {
     s.Bind(base + 1, j.id).Bind(base + 2, j.type).Bind(base + 3, j.payload).Bind(base + 4, int64_t{j.priority});
     s.Bind(base + 5, JobStateName(j.state)).Bind(base + 6, ToUnixMillis(j.run_at));
@@ -194,7 +191,7 @@ Result<std::vector<Job>> SqliteJobQueue::Insert(SqliteConnection& c, const std::
     CF_RETURN_IF_ERROR((*ins)->Run());
     i += n;
   }
-  return out;
+  return Status::Ok();
 }
 
 Result<Job> SqliteJobQueue::Add(const NewJob& job) {
@@ -212,9 +209,14 @@ Result<std::vector<Job>> SqliteJobQueue::AddBulk(const std::vector<NewJob>& jobs
   }
   if (jobs.empty()) return std::vector<Job>{};
   std::vector<size_t> fresh;
-  auto out = db_.Write<std::vector<Job>>([&](SqliteConnection& c) {
+  auto out = db_.Write<std::vector<Job>>([&](SqliteConnection& c) -> Result<std::vector<Job>> {
+    const TimePoint now = clock_.Now();
+    std::vector<Job> rows;
+    rows.reserve(jobs.size());
+    for (const NewJob& n : jobs) rows.push_back(MakeJob(n, now));
     fresh.clear();
-    return Insert(c, jobs, fresh);
+    CF_RETURN_IF_ERROR(Insert(c, rows, fresh));
+    return rows;
   });
   if (!out.ok() || fresh.empty()) return out;
   if (options_.observer) {
@@ -225,6 +227,27 @@ Result<std::vector<Job>> SqliteJobQueue::AddBulk(const std::vector<NewJob>& jobs
   }
   NotifyReady();
   return out;
+}
+
+Result<Job> SqliteJobQueue::Stage(store::WriteSet& set, const NewJob& job) {
+  CF_RETURN_IF_ERROR(ValidateNewJob(job));
+  Job j = MakeJob(job, clock_.Now());
+  set.Add([this, j](store::Transaction& tx) -> Status {
+    auto* sqlite = dynamic_cast<store::SqliteTransaction*>(&tx);
+    if (sqlite == nullptr || &sqlite->database() != &db_) {
+      return FailedPrecondition("the job queue does not share the store's database");
+    }
+    std::vector<Job> rows{j};
+    std::vector<size_t> fresh;
+    CF_RETURN_IF_ERROR(Insert(sqlite->connection(), rows, fresh));
+    if (fresh.empty()) return AlreadyExists("a job with unique key " + j.unique_key.value_or("") + " exists");
+    return Status::Ok();
+  });
+  set.AfterCommit([this, j] {
+    if (options_.observer) options_.observer->OnEnqueued({j});
+    NotifyReady();
+  });
+  return j;
 }
 
 Result<std::vector<Job>> SqliteJobQueue::Claim(const std::string& worker_id, int max, Millis lease) {

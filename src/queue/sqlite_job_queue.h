@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "queue/job_queue.h"
 #include "store/sqlite_database.h"
+#include "store/sqlite_transaction.h"
 
 namespace cancelflow::queue {
 
@@ -30,6 +31,7 @@ class SqliteJobQueue final : public JobQueue {
 
   Result<Job> Add(const NewJob& job) override;
   Result<std::vector<Job>> AddBulk(const std::vector<NewJob>& jobs) override;
+  Result<Job> Stage(store::WriteSet& set, const NewJob& job) override;
   Result<std::vector<Job>> Claim(const std::string& worker_id, int max, Millis lease) override;
   Status Heartbeat(const std::string& worker_id, const std::vector<std::string>& job_ids, Millis lease) override;
   Result<std::vector<JobTransition>> Complete(const std::string& worker_id,
@@ -49,9 +51,11 @@ class SqliteJobQueue final : public JobQueue {
   void SetReadyCallback(std::function<void()> callback) override;
 
  private:
-  // Inserts the jobs; `fresh` gets the indexes of those that were new (not unique_key hits).
-  Result<std::vector<Job>> Insert(store::SqliteConnection& c, const std::vector<NewJob>& jobs,
-                                  std::vector<size_t>& fresh);
+  // A new job's record, not yet stored.
+  Job MakeJob(const NewJob& job, TimePoint now) const;
+  // Inserts the jobs; `fresh` gets the indexes of those that were new. A
+  // unique_key hit is replaced by the job that holds the key.
+  Status Insert(store::SqliteConnection& c, std::vector<Job>& jobs, std::vector<size_t>& fresh);
   Result<JobTransition> FailOne(store::SqliteConnection& c, const std::string& worker_id, const JobResult& r,
                                 TimePoint now);
   void NotifyReady();

@@ -16,6 +16,15 @@ Status SqliteStore::Ping() {
   return r.status();
 }
 
+Status SqliteStore::Commit(WriteSet& set) {
+  CF_RETURN_IF_ERROR(db_.Write([&](SqliteConnection& c) {
+    SqliteTransaction tx(c, db_);
+    return set.Apply(tx);
+  }));
+  set.RunAfterCommit();
+  return Status::Ok();
+}
+
 SqliteStore::~SqliteStore() { (void)db_.Flush(); }
 
 void SqliteStore::AppendAudit(std::vector<AuditRecord> records) {

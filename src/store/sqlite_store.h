@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "store/sqlite_database.h"
+#include "store/sqlite_transaction.h"
 #include "store/store.h"
 
 namespace cancelflow::store {
@@ -22,6 +23,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   Status Ping() override;
+  Status Commit(WriteSet& set) override;
   void AppendAudit(std::vector<AuditRecord> records) override;
   Status FlushAudit() override;
   Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) override;
@@ -49,8 +51,6 @@ class SqliteStore final : public Store {
                                                                const std::string& key) override;
   Status UpdateCancellation(const CancellationRequest& request) override;
   Status SetConfirmationCode(const std::string& request_id, const std::string& code) override;
-  Result<std::optional<Notification>> UpdateCancellationAndNotify(
-      const CancellationRequest& request, std::optional<Notification> n) override;
   Status CompleteCancellation(const CancellationRequest& request) override;
   Status SetManualInstructions(const std::string& request_id,
                                const std::string& instructions_json) override;

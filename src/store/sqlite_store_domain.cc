@@ -105,9 +105,6 @@ std::string Placeholders(int n) {
 
 }  // namespace
 
-// Defined in sqlite_store_workflows.cc: the INSERT OR REPLACE of one instance.
-Status WriteWorkflow(SqliteConnection& c, const WorkflowInstance& w);
-
 Status SqliteStore::CreateUser(const User& u) {
   return db_.Write([&](SqliteConnection& c) {
     return Execute(c,
@@ -234,14 +231,19 @@ Result<std::vector<Subscription>> SqliteStore::ListSubscriptions(const std::stri
   });
 }
 
+Status SqliteTransaction::CreateCancellation(const CancellationRequest& request) {
+  return Execute(connection_,
+                 std::string("INSERT INTO cancellation_requests(") + kRequestColumns + ") VALUES (" +
+                     Placeholders(kRequestColumnCount) + ")",
+                 [&](SqliteStatement& s) { BindRequest(s, request); });
+}
+
 Status SqliteStore::CreateCancellation(const CancellationRequest& request,
                                        const WorkflowInstance& workflow) {
-  return db_.Write([&](SqliteConnection& c) -> Status {
-    CF_RETURN_IF_ERROR(Execute(c,
-                               std::string("INSERT INTO cancellation_requests(") + kRequestColumns +
-                                   ") VALUES (" + Placeholders(kRequestColumnCount) + ")",
-                               [&](SqliteStatement& s) { BindRequest(s, request); }));
-    return WriteWorkflow(c, workflow);
+  return db_.Write([&](SqliteConnection& c) {
+    SqliteTransaction tx(c, db_);
+    CF_RETURN_IF_ERROR(tx.CreateCancellation(request));
+    return tx.SaveWorkflow(workflow);
   });
 }
 
@@ -279,10 +281,9 @@ Result<CancellationRequest> SqliteStore::FindCancellationByIdempotencyKey(
   });
 }
 
-// Also used by sqlite_store_notifications.cc.
-Status WriteRequestProgress(SqliteConnection& c, const CancellationRequest& r) {
+Status SqliteTransaction::UpdateCancellation(const CancellationRequest& r) {
   CF_RETURN_IF_ERROR(
-      Execute(c,
+      Execute(connection_,
               "UPDATE cancellation_requests SET status = ?, method = ?, progress = ?,"
               " current_step = ?, attempts = ?, estimated_completion = ?, completed_at = ?,"
               " updated_at = ? WHERE id = ?",
@@ -293,28 +294,30 @@ Status WriteRequestProgress(SqliteConnection& c, const CancellationRequest& r) {
                 s.Bind(7, OptionalMillis(r.completed_at)).Bind(8, ToUnixMillis(r.updated_at));
                 s.Bind(9, r.id);
               }));
-  if (c.Changes() == 0) return NotFound("cancellation request " + r.id + " not found");
+  if (connection_.Changes() == 0) return NotFound("cancellation request " + r.id + " not found");
   return Status::Ok();
 }
 
 Status SqliteStore::UpdateCancellation(const CancellationRequest& r) {
-  return db_.Write([&](SqliteConnection& c) { return WriteRequestProgress(c, r); });
+  return db_.Write([&](SqliteConnection& c) { return SqliteTransaction(c, db_).UpdateCancellation(r); });
+}
+
+Status SqliteTransaction::CompleteCancellation(const CancellationRequest& r) {
+  CF_RETURN_IF_ERROR(
+      Execute(connection_, "UPDATE subscriptions SET status = 'cancelled', updated_at = ? WHERE id = ?",
+              [&](SqliteStatement& s) {
+                s.Bind(1, ToUnixMillis(r.updated_at)).Bind(2, r.subscription_id);
+              }));
+  if (r.confirmation_code) {
+    CF_RETURN_IF_ERROR(
+        Execute(connection_, "UPDATE cancellation_requests SET confirmation_code = ? WHERE id = ?",
+                [&](SqliteStatement& s) { s.Bind(1, *r.confirmation_code).Bind(2, r.id); }));
+  }
+  return UpdateCancellation(r);
 }
 
 Status SqliteStore::CompleteCancellation(const CancellationRequest& r) {
-  return db_.Write([&](SqliteConnection& c) -> Status {
-    CF_RETURN_IF_ERROR(
-        Execute(c, "UPDATE subscriptions SET status = 'cancelled', updated_at = ? WHERE id = ?",
-                [&](SqliteStatement& s) {
-                  s.Bind(1, ToUnixMillis(r.updated_at)).Bind(2, r.subscription_id);
-                }));
-    if (r.confirmation_code) {
-      CF_RETURN_IF_ERROR(
-          Execute(c, "UPDATE cancellation_requests SET confirmation_code = ? WHERE id = ?",
-                  [&](SqliteStatement& s) { s.Bind(1, *r.confirmation_code).Bind(2, r.id); }));
-    }
-    return WriteRequestProgress(c, r);
-  });
+  return db_.Write([&](SqliteConnection& c) { return SqliteTransaction(c, db_).CompleteCancellation(r); });
 }
 
 namespace {

@@ -19,14 +19,9 @@ Notification ReadNotification(const SqliteStatement& s) {
 
 }  // namespace
 
-// Defined in sqlite_store_domain.cc: the UPDATE of a request's workflow-owned fields.
-Status WriteRequestProgress(SqliteConnection& c, const CancellationRequest& r);
-
-namespace {
-
-Status InsertNotification(SqliteConnection& c, Notification& n) {
+Status SqliteTransaction::AddNotification(Notification& n) {
   CF_RETURN_IF_ERROR(
-      Execute(c,
+      Execute(connection_,
               "INSERT INTO notifications(id, user_id, type, title, message, priority, data,"
               " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
               [&](SqliteStatement& s) {
@@ -34,27 +29,15 @@ Status InsertNotification(SqliteConnection& c, Notification& n) {
                 s.Bind(5, n.message).Bind(6, n.priority).Bind(7, n.data);
                 s.Bind(8, ToUnixMillis(n.created_at));
               }));
-  n.seq = c.LastInsertRowId();
+  n.seq = connection_.LastInsertRowId();
   return Status::Ok();
 }
 
-}  // namespace
-
 Result<Notification> SqliteStore::AddNotification(Notification n) {
   return db_.Write<Notification>([&](SqliteConnection& c) -> Result<Notification> {
-    CF_RETURN_IF_ERROR(InsertNotification(c, n));
+    CF_RETURN_IF_ERROR(SqliteTransaction(c, db_).AddNotification(n));
     return n;
   });
-}
-
-Result<std::optional<Notification>> SqliteStore::UpdateCancellationAndNotify(
-    const CancellationRequest& r, std::optional<Notification> n) {
-  return db_.Write<std::optional<Notification>>(
-      [&](SqliteConnection& c) -> Result<std::optional<Notification>> {
-        CF_RETURN_IF_ERROR(WriteRequestProgress(c, r));
-        if (n) CF_RETURN_IF_ERROR(InsertNotification(c, *n));
-        return n;
-      });
 }
 
 Result<std::vector<Notification>> SqliteStore::ListNotifications(const std::string& user_id,

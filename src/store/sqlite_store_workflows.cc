@@ -39,8 +39,8 @@ WorkflowInstance ReadWorkflow(const SqliteStatement& s) {
 // An upsert rather than INSERT OR REPLACE: an update in place touches only the
 // indexes whose columns changed, where a replace deletes and re-inserts every
 // index entry of the row.
-Status WriteWorkflow(SqliteConnection& c, const WorkflowInstance& w) {
-  return Execute(c,
+Status SqliteTransaction::SaveWorkflow(const WorkflowInstance& w) {
+  return Execute(connection_,
                  "INSERT INTO workflow_instances(" + kColumns +
                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                      " ON CONFLICT(id) DO UPDATE SET status = excluded.status,"
@@ -58,7 +58,7 @@ Status WriteWorkflow(SqliteConnection& c, const WorkflowInstance& w) {
 }
 
 Status SqliteStore::SaveWorkflow(const WorkflowInstance& instance) {
-  return db_.Write([&](SqliteConnection& c) { return WriteWorkflow(c, instance); });
+  return db_.Write([&](SqliteConnection& c) { return SqliteTransaction(c, db_).SaveWorkflow(instance); });
 }
 
 Result<WorkflowInstance> SqliteStore::GetWorkflow(const std::string& id) {

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "store/records.h"
+#include "store/write_set.h"
 
 namespace cancelflow::store {
 
@@ -71,6 +72,11 @@ class Store {
   // A round trip to the database, for health checks.
   virtual Status Ping() = 0;
 
+  // Runs the set's writes in one transaction; once it committed, runs the
+  // set's after-commit actions on the calling thread and returns OK. On an
+  // error nothing of the set is written and no action runs.
+  virtual Status Commit(WriteSet& set) = 0;
+
   // Queues records for the audit log without waiting; they are written in
   // order with the next group commit. FlushAudit waits for them.
   virtual void AppendAudit(std::vector<AuditRecord> records) = 0;
@@ -115,10 +121,6 @@ class Store {
   // side overwrites the other.
   virtual Status UpdateCancellation(const CancellationRequest& request) = 0;
   virtual Status SetConfirmationCode(const std::string& request_id, const std::string& code) = 0;
-  // UpdateCancellation and, when given, AddNotification in one transaction;
-  // returns the stored notification (with its seq).
-  virtual Result<std::optional<Notification>> UpdateCancellationAndNotify(
-      const CancellationRequest& request, std::optional<Notification> n) = 0;
   // The request reached "completed": in one transaction, its subscription
   // becomes "cancelled" (first, so nobody sees a completed request on an
   // active subscription), the workflow-owned fields are written as

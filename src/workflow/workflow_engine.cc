@@ -115,9 +115,17 @@ Result<store::WorkflowInstance> WorkflowEngine::Start(const std::string& definit
                                                       std::optional<TimePoint> start_at) {
   if (Find(definition) == nullptr) return NotFound("workflow definition " + definition + " is not registered");
   store::WorkflowInstance w = Create(definition, std::move(context), start_at);
-  CF_RETURN_IF_ERROR(store_.SaveWorkflow(w));
-  CF_RETURN_IF_ERROR(Launch(w.id));
+  store::WriteSet set;
+  CF_RETURN_IF_ERROR(Launch(set, w));
   return store_.GetWorkflow(w.id);
+}
+
+Status WorkflowEngine::Launch(store::WriteSet& set, store::WorkflowInstance w) {
+  const Definition* def = Find(w.definition);
+  if (def == nullptr) return FailedPrecondition("workflow definition " + w.definition + " is not registered");
+  std::lock_guard lock(LockFor(w.id));
+  CF_RETURN_IF_ERROR(StageLaunch(set, w, *def));
+  return Commit(set, w.id);
 }
 
 Status WorkflowEngine::Launch(const std::string& workflow_id) {
@@ -127,22 +135,35 @@ Status WorkflowEngine::Launch(const std::string& workflow_id) {
   const Definition* def = Find(w->definition);
   if (def == nullptr) return FailedPrecondition("workflow definition " + w->definition + " is not registered");
   if (w->status != "pending" || w->current_step) return Status::Ok();  // already launched
-  Publish("workflow.started", *w, {{"definition", w->definition}});
-  if (w->wake_at) {  // a later start: the timer enters the first step
-    WakeTimer();
-    return Status::Ok();
-  }
-  return Enter(*w, *def, def->start);
+  store::WriteSet set;
+  CF_RETURN_IF_ERROR(StageLaunch(set, *w, *def));
+  return Commit(set, workflow_id);
 }
 
-Status WorkflowEngine::Save(store::WorkflowInstance& w) {
+Status WorkflowEngine::StageLaunch(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def) {
+  Publish(set, "workflow.started", w, {{"definition", w.definition}});
+  if (w.wake_at) {  // a later start: the timer enters the first step
+    Save(set, w);
+    set.AfterCommit([this] { WakeTimer(); });
+    return Status::Ok();
+  }
+  return Enter(set, w, def, def.start);
+}
+
+void WorkflowEngine::Save(store::WriteSet& set, store::WorkflowInstance& w) {
   w.updated_at = clock_.Now();
-  Status s = store_.SaveWorkflow(w);
-  if (!s.ok()) return Status(s.code(), "saving workflow " + w.id + ": " + s.message());
+  set.Add([w](store::Transaction& tx) { return tx.SaveWorkflow(w); });
+}
+
+Status WorkflowEngine::Commit(store::WriteSet& set, const std::string& workflow_id) {
+  if (set.empty()) return Status::Ok();
+  Status s = store_.Commit(set);
+  if (!s.ok()) return Status(s.code(), "saving workflow " + workflow_id + ": " + s.message());
   return s;
 }
 
-void WorkflowEngine::Publish(const std::string& type, const store::WorkflowInstance& w, json::object data) {
+void WorkflowEngine::Publish(store::WriteSet& set, const std::string& type, const store::WorkflowInstance& w,
+                             json::object data) {
   data["workflowId"] = w.id;
   data["definition"] = w.definition;
   data["progress"] = w.progress;
@@ -150,11 +171,13 @@ void WorkflowEngine::Publish(const std::string& type, const store::WorkflowInsta
   std::optional<std::string> user;
   Context ctx = ParseContext(w);
   if (std::string u = StringMember(ctx, "userId"); !u.empty()) user = std::move(u);
-  bus_.Publish(type, w.id, std::move(data), std::move(user));
+  set.AfterCommit([this, type, id = w.id, data = std::move(data), user = std::move(user)]() mutable {
+    bus_.Publish(type, id, std::move(data), std::move(user));
+  });
 }
 
-Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, const std::string& name,
-                             bool resume, const Announcement& after_save) {
+Status WorkflowEngine::Enter(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def,
+                             const std::string& name, bool resume, const Announcement& after_save) {
   const Step* step = def.Find(name);
   if (step == nullptr) return Internal(fmt::format("{}: no step {:?}", def.name, name));
   const TimePoint now = clock_.Now();
@@ -172,6 +195,8 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
   w.progress = std::max(w.progress, step->progress);
   if (!resume) AppendHistory(w, {{"step", name}, {"startedAt", FormatRfc3339(now)}});
 
+  // A step entered anew stages its job with the transition; on resume the job
+  // may exist already (its unique key), maybe finished: it is looked up first.
   auto add_job = [&](const Step& job_step) -> Result<queue::Job> {
     json::object payload = job_step.payload ? job_step.payload(ctx) : json::object{};
     payload["workflowId"] = w.id;
@@ -181,7 +206,15 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
                       .priority = job_step.priority,
                       .unique_key = fmt::format("{}:{}:{}", w.id, job_step.name, visit)};
     if (job_step.max_attempts > 0) job.max_attempts = job_step.max_attempts;
-    return queue_.Add(job);
+    return resume ? queue_.Add(job) : queue_.Stage(set, job);
+  };
+  // The new state is staged; then the end of the step that led here, then this one's start.
+  auto staged = [&] {
+    w.context = json::serialize(ctx);
+    Save(set, w);
+    if (after_save) after_save();
+    for (auto* o : observers_) o->OnStepStarted(set, w, *step);
+    if (w.wake_at) set.AfterCommit([this] { WakeTimer(); });
   };
 
   switch (step->kind) {
@@ -190,25 +223,23 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       Member(ctx, kSteps)[name] = {{"status", "succeeded"}, {"chose", next}};
       FinishHistory(w, name, StepResult::kSucceeded, now, Status::Ok());
       w.context = json::serialize(ctx);
-      return Enter(w, def, next, false, after_save);
+      return Enter(set, w, def, next, false, after_save);
     }
     case StepKind::kFinish:
       w.context = json::serialize(ctx);
       FinishHistory(w, name, StepResult::kSucceeded, now, Status::Ok());
-      return Finish(w, step->succeed ? "completed" : "failed", name, after_save);
+      return Finish(set, w, step->succeed ? "completed" : "failed", name, after_save);
     case StepKind::kJob: {
       auto job = add_job(*step);
       if (!job) return job.status();
       w.awaiting_job = job->id;
       if (step->timeout > Millis(0)) w.wake_at = now + step->timeout;
-      w.context = json::serialize(ctx);
-      CF_RETURN_IF_ERROR(Save(w));
-      if (after_save) after_save();
-      for (auto* o : observers_) o->OnStepStarted(w, *step);
+      staged();
       // On resume the job may have finished while nobody listened.
-      if (job->state == queue::JobState::kCompleted) return CompleteStep(w, def, *step, {StepResult::kSucceeded});
+      if (job->state == queue::JobState::kCompleted) return CompleteStep(set, w, def, *step, {StepResult::kSucceeded});
       if (job->state == queue::JobState::kFailed) {
-        return CompleteStep(w, def, *step, {StepResult::kFailed, Unavailable(job->last_error.value_or("failed"))});
+        return CompleteStep(set, w, def, *step,
+                            {StepResult::kFailed, Unavailable(job->last_error.value_or("failed"))});
       }
       return Status::Ok();
     }
@@ -217,11 +248,8 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       w.wait_key = step->wait_key(ctx);
       const Millis timeout = step->wait_timeout ? step->wait_timeout(ctx) : step->timeout;
       if (timeout > Millis(0)) w.wake_at = now + timeout;
-      w.context = json::serialize(ctx);
-      CF_RETURN_IF_ERROR(Save(w));
-      if (after_save) after_save();
-      for (auto* o : observers_) o->OnStepStarted(w, *step);
-      break;
+      staged();
+      return Status::Ok();
     }
     case StepKind::kParallel: {
       json::object pending;
@@ -232,37 +260,33 @@ Status WorkflowEngine::Enter(store::WorkflowInstance& w, const Definition& def, 
       }
       Member(ctx, kParallel)[name] = {{"pending", pending}, {"succeeded", json::array{}}, {"failed", json::array{}}};
       if (step->timeout > Millis(0)) w.wake_at = now + step->timeout;
-      w.context = json::serialize(ctx);
-      CF_RETURN_IF_ERROR(Save(w));
-      if (after_save) after_save();
-      for (auto* o : observers_) o->OnStepStarted(w, *step);
-      break;
+      staged();
+      return Status::Ok();
     }
   }
-  if (w.wake_at) WakeTimer();
   return Status::Ok();
 }
 
-Status WorkflowEngine::Finish(store::WorkflowInstance& w, const std::string& status, const std::string& why,
-                              const Announcement& after_save) {
+Status WorkflowEngine::Finish(store::WriteSet& set, store::WorkflowInstance& w, const std::string& status,
+                              const std::string& why, const Announcement& after_save) {
   w.status = status;
   w.finished_at = clock_.Now();
   w.awaiting_job.reset();
   w.wait_key.reset();
   w.wake_at.reset();
   if (status == "completed") w.progress = 100;
-  CF_RETURN_IF_ERROR(Save(w));
+  Save(set, w);
   if (after_save) after_save();
   const std::string type = status == "completed"   ? "workflow.completed"
                            : status == "timed_out" ? "workflow.timed_out"
                                                    : "workflow.failed";
-  Publish(type, w, {{"status", status}, {"reason", why}});
-  for (auto* o : observers_) o->OnWorkflowFinished(w);
+  Publish(set, type, w, {{"status", status}, {"reason", why}});
+  for (auto* o : observers_) o->OnWorkflowFinished(set, w);
   return Status::Ok();
 }
 
-Status WorkflowEngine::CompleteStep(store::WorkflowInstance& w, const Definition& def, const Step& step,
-                                    StepOutcome outcome) {
+Status WorkflowEngine::CompleteStep(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def,
+                                    const Step& step, StepOutcome outcome) {
   const TimePoint now = clock_.Now();
   Context ctx = ParseContext(w);
   json::object record{{"status", ResultName(outcome.result)}};
@@ -274,26 +298,26 @@ Status WorkflowEngine::CompleteStep(store::WorkflowInstance& w, const Definition
   w.wait_key.reset();
   w.wake_at.reset();
   FinishHistory(w, step.name, outcome.result, now, outcome.error);
-  // The step's end and the next step's start are saved together (one write);
-  // the step's event goes out right after that save, before the next step's.
+  // The step's end and the next step's start are one transition; the step's
+  // event is staged after the new state, before the next step's events.
   const Announcement announce = [&] {
     json::object data{{"step", step.name},
                       {"result", outcome.result == StepResult::kSucceeded ? "success" : "failure"},
                       {"outcome", ResultName(outcome.result)}};
     if (!outcome.error.ok()) data["error"] = ErrorJson(outcome.error);
-    Publish("workflow.step_completed", w, std::move(data));
-    for (auto* o : observers_) o->OnStepFinished(w, step, outcome);
+    Publish(set, "workflow.step_completed", w, std::move(data));
+    for (auto* o : observers_) o->OnStepFinished(set, w, step, outcome);
   };
   switch (outcome.result) {
     case StepResult::kSucceeded:
-      return step.next.empty() ? Finish(w, "completed", step.name, announce)
-                               : Enter(w, def, step.next, false, announce);
+      return step.next.empty() ? Finish(set, w, "completed", step.name, announce)
+                               : Enter(set, w, def, step.next, false, announce);
     case StepResult::kFailed:
-      return step.on_failure.empty() ? Finish(w, "failed", outcome.error.message(), announce)
-                                     : Enter(w, def, step.on_failure, false, announce);
+      return step.on_failure.empty() ? Finish(set, w, "failed", outcome.error.message(), announce)
+                                     : Enter(set, w, def, step.on_failure, false, announce);
     case StepResult::kTimedOut:
-      return step.on_timeout.empty() ? Finish(w, "timed_out", step.name + " timed out", announce)
-                                     : Enter(w, def, step.on_timeout, false, announce);
+      return step.on_timeout.empty() ? Finish(set, w, "timed_out", step.name + " timed out", announce)
+                                     : Enter(set, w, def, step.on_timeout, false, announce);
   }
   return Status::Ok();
 }
@@ -320,12 +344,14 @@ Status WorkflowEngine::OnJobOutcome(const std::string& workflow_id, const std::s
   if (w->finished() || !w->current_step) return Status::Ok();
   const Definition* def = Find(w->definition);
   if (def == nullptr) return FailedPrecondition("workflow definition " + w->definition + " is not registered");
-  return ApplyJobOutcome(*w, *def, step_name, job_id, std::move(outcome));
+  store::WriteSet set;
+  CF_RETURN_IF_ERROR(ApplyJobOutcome(set, *w, *def, step_name, job_id, std::move(outcome)));
+  return Commit(set, workflow_id);
 }
 
-Status WorkflowEngine::ApplyJobOutcome(store::WorkflowInstance& instance, const Definition& definition,
-                                       const std::string& step_name, const std::string& job_id,
-                                       StepOutcome outcome) {
+Status WorkflowEngine::ApplyJobOutcome(store::WriteSet& set, store::WorkflowInstance& instance,
+                                       const Definition& definition, const std::string& step_name,
+                                       const std::string& job_id, StepOutcome outcome) {
   store::WorkflowInstance* w = &instance;
   const Definition* def = &definition;
   const Step* current = def->Find(*w->current_step);
@@ -333,7 +359,7 @@ Status WorkflowEngine::ApplyJobOutcome(store::WorkflowInstance& instance, const 
 
   if (current->kind == StepKind::kJob) {
     if (current->name != step_name || w->awaiting_job != job_id) return Status::Ok();  // stale
-    return CompleteStep(*w, *def, *current, std::move(outcome));
+    return CompleteStep(set, *w, *def, *current, std::move(outcome));
   }
   if (current->kind != StepKind::kParallel) return Status::Ok();
 
@@ -350,13 +376,14 @@ Status WorkflowEngine::ApplyJobOutcome(store::WorkflowInstance& instance, const 
   const size_t failed = group["failed"].is_array() ? group["failed"].as_array().size() : 0;
   w->context = json::serialize(ctx);
   if (current->any ? succeeded > 0 : (pending.empty() && failed == 0)) {
-    return CompleteStep(*w, *def, *current, {StepResult::kSucceeded});
+    return CompleteStep(set, *w, *def, *current, {StepResult::kSucceeded});
   }
   if (current->any ? pending.empty() : failed > 0) {
     Status why = ok ? Status(Code::kAborted, "parallel group " + current->name + " failed") : outcome.error;
-    return CompleteStep(*w, *def, *current, {StepResult::kFailed, std::move(why)});
+    return CompleteStep(set, *w, *def, *current, {StepResult::kFailed, std::move(why)});
   }
-  return Save(*w);
+  Save(set, *w);
+  return Status::Ok();
 }
 
 void WorkflowEngine::OnWaitEvent(const Step& step, const events::Event& e) {
@@ -373,7 +400,9 @@ void WorkflowEngine::OnWaitEvent(const Step& step, const events::Event& e) {
     if (!w || w->finished() || w->wait_key != key || w->current_step != step.name) continue;
     const Definition* def = Find(w->definition);
     if (def == nullptr) continue;
-    Status s = CompleteStep(*w, *def, step, {StepResult::kSucceeded, Status::Ok(), e.data});
+    store::WriteSet set;
+    Status s = CompleteStep(set, *w, *def, step, {StepResult::kSucceeded, Status::Ok(), e.data});
+    if (s.ok()) s = Commit(set, w->id);
     if (!s.ok()) spdlog::error("workflow {}: {}", w->id, s.ToString());
   }
 }
@@ -384,7 +413,9 @@ Status WorkflowEngine::Abort(const std::string& workflow_id, const std::string& 
   if (!w) return w.status();
   if (w->finished()) return FailedPrecondition("workflow " + workflow_id + " is already " + w->status);
   if (w->awaiting_job) (void)queue_.Remove(*w->awaiting_job);  // if it has not started
-  return Finish(*w, "aborted", reason);
+  store::WriteSet set;
+  CF_RETURN_IF_ERROR(Finish(set, *w, "aborted", reason));
+  return Commit(set, workflow_id);
 }
 
 Status WorkflowEngine::ResumeAll() {
@@ -409,19 +440,25 @@ Status WorkflowEngine::ResumeOne(const std::string& workflow_id) {
   if (w->finished()) return Status::Ok();
   const Definition* def = Find(w->definition);
   if (def == nullptr) return FailedPrecondition("workflow definition " + w->definition + " is not registered");
-  if (!w->current_step) return w->wake_at ? Status::Ok() : Enter(*w, *def, def->start);
-  const Step* step = def->Find(*w->current_step);
-  if (step == nullptr) return Internal("unknown current step " + *w->current_step);
+  store::WriteSet set;
+  CF_RETURN_IF_ERROR(ResumeIn(set, *w, *def));
+  return Commit(set, workflow_id);
+}
+
+Status WorkflowEngine::ResumeIn(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def) {
+  if (!w.current_step) return w.wake_at ? Status::Ok() : Enter(set, w, def, def.start);
+  const Step* step = def.Find(*w.current_step);
+  if (step == nullptr) return Internal("unknown current step " + *w.current_step);
   switch (step->kind) {
     case StepKind::kJob:
     case StepKind::kCondition:
     case StepKind::kFinish:
       // Re-entering finds the step's job by its unique key and handles a result that came meanwhile.
-      return Enter(*w, *def, step->name, /*resume=*/true);
+      return Enter(set, w, def, step->name, /*resume=*/true);
     case StepKind::kWaitEvent:
-      return w->wait_key ? Status::Ok() : Enter(*w, *def, step->name, true);
+      return w.wait_key ? Status::Ok() : Enter(set, w, def, step->name, true);
     case StepKind::kParallel: {
-      Context ctx = ParseContext(*w);
+      Context ctx = ParseContext(w);
       auto& pending = Member(Member(Member(ctx, kParallel), step->name.c_str()), "pending");
       std::vector<std::pair<std::string, std::string>> jobs;
       for (const auto& [branch, id] : pending) jobs.emplace_back(branch, std::string(id.as_string()));
@@ -431,8 +468,8 @@ Status WorkflowEngine::ResumeOne(const std::string& workflow_id) {
         if (!job || (job->state != queue::JobState::kCompleted && job->state != queue::JobState::kFailed)) continue;
         StepOutcome o;
         if (job->state == queue::JobState::kFailed) o = {StepResult::kFailed, Unavailable(job->last_error.value_or(""))};
-        CF_RETURN_IF_ERROR(ApplyJobOutcome(*w, *def, branch, id, std::move(o)));
-        if (w->finished() || w->current_step != step->name) break;
+        CF_RETURN_IF_ERROR(ApplyJobOutcome(set, w, def, branch, id, std::move(o)));
+        if (w.finished() || w.current_step != step->name) break;
       }
       return Status::Ok();
     }
@@ -447,15 +484,18 @@ Status WorkflowEngine::FireTimer(const std::string& workflow_id) {
   if (w->finished() || !w->wake_at || *w->wake_at > clock_.Now()) return Status::Ok();
   const Definition* def = Find(w->definition);
   if (def == nullptr) return FailedPrecondition("workflow definition " + w->definition + " is not registered");
+  store::WriteSet set;
   if (!w->current_step) {  // a scheduled start
     w->wake_at.reset();
-    return Enter(*w, *def, def->start);
+    CF_RETURN_IF_ERROR(Enter(set, *w, *def, def->start));
+    return Commit(set, workflow_id);
   }
   const Step* step = def->Find(*w->current_step);
   if (step == nullptr) return Internal("unknown current step " + *w->current_step);
   if (w->awaiting_job) (void)queue_.Remove(*w->awaiting_job);  // if it has not started
-  return CompleteStep(*w, *def, *step,
-                      {StepResult::kTimedOut, DeadlineExceeded(fmt::format("step {} timed out", step->name))});
+  CF_RETURN_IF_ERROR(CompleteStep(set, *w, *def, *step,
+                                  {StepResult::kTimedOut, DeadlineExceeded(fmt::format("step {} timed out", step->name))}));
+  return Commit(set, workflow_id);
 }
 
 void WorkflowEngine::RunDue() {

@@ -1,15 +1,18 @@
 // WorkflowEngine: runs durable workflow instances (definition.h) on the job
 // queue, the event bus and the store.
 //
-// Durability: an instance is saved after every transition, before its event is
-// published (workflow.started, workflow.step_completed, workflow.completed,
-// workflow.failed, workflow.timed_out). Timers (step timeouts, waits, a start
-// at a later date) are the instance's `wake_at`, kept in the store and served by
-// one timer thread, so they survive restarts and can be a year long. Jobs are
-// enqueued with the unique key "<workflow>:<step>:<visit>", so entering a step
-// again after a crash finds the job already there. ResumeAll() on start picks
-// up every unfinished instance: a step whose job finished while the process was
-// down advances; a step whose job was never enqueued is entered again.
+// Durability: a transition — the instance, the job its next step enqueues, and
+// what observers write with it (the request and its progress notification) —
+// is one WriteSet (store/write_set.h), committed as one transaction before any
+// of its events is published (workflow.started, workflow.step_completed,
+// workflow.completed, workflow.failed, workflow.timed_out). Timers (step
+// timeouts, waits, a start at a later date) are the instance's `wake_at`, kept
+// in the store and served by one timer thread, so they survive restarts and
+// can be a year long. Jobs are enqueued with the unique key
+// "<workflow>:<step>:<visit>", so entering a step again after a crash finds the
+// job already there. ResumeAll() on start picks up every unfinished instance: a
+// step whose job finished while the process was down advances; a step whose
+// job was never enqueued is entered again.
 //
 // The engine never polls for job results: the worker pool reports every job
 // outcome to OnFinished (the engine is a JobObserver), and the bus delivers
@@ -52,14 +55,17 @@ struct StepOutcome {
   boost::json::object data;    // kWaitEvent: the event's data
 };
 
-// Domain hooks, called after the transition was saved, on the thread that made it.
+// Domain hooks, called while a transition is built, in the order of its
+// changes, on the thread that makes it. A hook stages its writes in `set`
+// (committed with the instance) and its events as the set's after-commit
+// actions; it must not write to the store directly.
 class WorkflowObserver {
  public:
   virtual ~WorkflowObserver() = default;
-  virtual void OnStepStarted(const store::WorkflowInstance& /*w*/, const Step& /*step*/) {}
-  virtual void OnStepFinished(const store::WorkflowInstance& /*w*/, const Step& /*step*/,
+  virtual void OnStepStarted(store::WriteSet& /*set*/, const store::WorkflowInstance& /*w*/, const Step& /*step*/) {}
+  virtual void OnStepFinished(store::WriteSet& /*set*/, const store::WorkflowInstance& /*w*/, const Step& /*step*/,
                               const StepOutcome& /*outcome*/) {}
-  virtual void OnWorkflowFinished(const store::WorkflowInstance& /*w*/) {}
+  virtual void OnWorkflowFinished(store::WriteSet& /*set*/, const store::WorkflowInstance& /*w*/) {}
 };
 
 struct EngineOptions {
@@ -79,14 +85,18 @@ class WorkflowEngine final : public queue::JobObserver {
   void Register(Definition definition);
   void AddObserver(WorkflowObserver* observer);
 
-  // A new instance record, not yet stored: callers that store it together with
-  // their own record (CreateCancellation) then call Launch.
+  // A new instance record, not yet stored.
   store::WorkflowInstance Create(const std::string& definition, Context context,
                                  std::optional<TimePoint> start_at = std::nullopt) const;
-  // Create, save and launch.
+  // Create and launch.
   Result<store::WorkflowInstance> Start(const std::string& definition, Context context,
                                         std::optional<TimePoint> start_at = std::nullopt);
-  // Enters the start step, or leaves the instance pending until its start time.
+  // Stores the new instance `w` (from Create) having entered its start step —
+  // or pending until its start time — together with what the caller staged in
+  // `set` before (the record that owns the instance), in one transaction.
+  // On an error (e.g. AlreadyExists from the caller's record) nothing is stored.
+  Status Launch(store::WriteSet& set, store::WorkflowInstance w);
+  // Launches a stored pending instance; a launched one is left as it is.
   Status Launch(const std::string& workflow_id);
   // Stops an unfinished instance; its unstarted job is removed from the queue.
   Status Abort(const std::string& workflow_id, const std::string& reason);
@@ -102,29 +112,38 @@ class WorkflowEngine final : public queue::JobObserver {
  private:
   std::mutex& LockFor(const std::string& id);
   const Definition* Find(const std::string& name) const;
-  // Runs right after the instance is saved, before the next events: announces
-  // the end of the step that led here.
+  // Stages the end of the step that led here, once the new state is set and
+  // before the next step's events.
   using Announcement = std::function<void()>;
 
-  // Moves the instance into `step` and saves it. Called with the instance lock.
-  Status Enter(store::WorkflowInstance& w, const Definition& def, const std::string& step, bool resume = false,
-               const Announcement& after_save = nullptr);
-  Status Finish(store::WorkflowInstance& w, const std::string& status, const std::string& why,
+  // The transition functions below stage into `set`; they are called with the
+  // instance lock, and the caller commits the set.
+  // Moves the instance into `step`.
+  Status Enter(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def, const std::string& step,
+               bool resume = false, const Announcement& after_save = nullptr);
+  Status Finish(store::WriteSet& set, store::WorkflowInstance& w, const std::string& status, const std::string& why,
                 const Announcement& after_save = nullptr);
-  Status CompleteStep(store::WorkflowInstance& w, const Definition& def, const Step& step, StepOutcome outcome);
+  Status CompleteStep(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def, const Step& step,
+                      StepOutcome outcome);
+  Status StageLaunch(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def);
   Status OnJobOutcome(const std::string& workflow_id, const std::string& step_name, const std::string& job_id,
                       StepOutcome outcome);
   // The same with the instance loaded and locked by the caller.
-  Status ApplyJobOutcome(store::WorkflowInstance& w, const Definition& def, const std::string& step_name,
-                         const std::string& job_id, StepOutcome outcome);
+  Status ApplyJobOutcome(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def,
+                         const std::string& step_name, const std::string& job_id, StepOutcome outcome);
   void OnWaitEvent(const Step& step, const events::Event& e);
   Status ResumeOne(const std::string& workflow_id);
+  Status ResumeIn(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def);
   Status FireTimer(const std::string& workflow_id);
   void TimerLoop();
   // A new timer may be earlier than the one the timer thread sleeps for.
   void WakeTimer();
-  Status Save(store::WorkflowInstance& w);
-  void Publish(const std::string& type, const store::WorkflowInstance& w, boost::json::object data);
+  // Stages the instance's save, as it is now.
+  void Save(store::WriteSet& set, store::WorkflowInstance& w);
+  // Stages an event about the instance as it is now, published after the commit.
+  void Publish(store::WriteSet& set, const std::string& type, const store::WorkflowInstance& w,
+               boost::json::object data);
+  Status Commit(store::WriteSet& set, const std::string& workflow_id);
 
   store::Store& store_;
   queue::JobQueue& queue_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/fake_clock.h"
+#include "store/sqlite_store.h"
 #include "testing/temp_dir.h"
 
 namespace cancelflow::queue {
@@ -415,5 +416,69 @@ TEST_F(SqliteJobQueueTest, TransitionsCarryThePayload) {
 
 TEST_F(SqliteJobQueueTest, HealthAnswers) { EXPECT_TRUE(queue_->Health().ok()); }
 
+// A WriteSet (store/write_set.h): the jobs it stages are inserted in the same
+// transaction as its records, seen by workers only after the commit, and
+// rolled back with them.
+TEST_F(SqliteJobQueueTest, StagedJobCommitsWithTheSetsRecordsOrNotAtAll) {
+  store::SqliteStore store(*db_);
+  int ready = 0;
+  queue_->SetReadyCallback([&] { ++ready; });
+  store::WorkflowInstance w;
+  w.id = "wf_1";
+  w.definition = "d";
+  w.created_at = w.updated_at = clock_.Now();
+
+  store::WriteSet set;
+  std::vector<std::string> actions;
+  set.Add([&](store::Transaction& tx) { return tx.SaveWorkflow(w); });
+  auto job = queue_->Stage(set, NewJob{.type = "t", .unique_key = "wf_1:step:1"});
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  set.AfterCommit([&] { actions.push_back("first"); });
+  set.AfterCommit([&] { actions.push_back("second"); });
+  // Staged, not yet written: nothing to claim, nobody woken.
+  EXPECT_EQ(queue_->Get(job->id).status().code(), Code::kNotFound);
+  EXPECT_TRUE(Claim().empty());
+  EXPECT_EQ(ready, 0);
+
+  ASSERT_TRUE(store.Commit(set).ok());
+  EXPECT_EQ(actions, (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(ready, 1);
+  EXPECT_TRUE(store.GetWorkflow("wf_1").ok());
+  auto claimed = Claim();
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].id, job->id);  // the id Stage returned is the stored one
+
+  // A taken unique key fails the whole set: the instance's other write is
+  // rolled back and no action runs.
+  store::WriteSet clash;
+  w.id = "wf_2";
+  clash.Add([&](store::Transaction& tx) { return tx.SaveWorkflow(w); });
+  ASSERT_TRUE(queue_->Stage(clash, NewJob{.type = "t", .unique_key = "wf_1:step:1"}).ok());
+  clash.AfterCommit([&] { actions.push_back("never"); });
+  EXPECT_EQ(store.Commit(clash).code(), Code::kAlreadyExists);
+  EXPECT_EQ(store.GetWorkflow("wf_2").status().code(), Code::kNotFound);
+  EXPECT_EQ(actions.size(), 2u);
+  EXPECT_EQ(ready, 1);
+
+  // An invalid job is refused at once and stages nothing.
+  store::WriteSet invalid;
+  EXPECT_EQ(queue_->Stage(invalid, NewJob{.type = ""}).status().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(invalid.empty());
+}
+
+// A failing write in the middle of a set leaves nothing of the set behind.
+TEST_F(SqliteJobQueueTest, FailedWriteSetLeavesNothingBehind) {
+  store::SqliteStore store(*db_);
+  store::WriteSet set;
+  ASSERT_TRUE(queue_->Stage(set, NewJob{.type = "t"}).ok());
+  store::Notification n{0, "ntf_1", "usr_1", "cancellation.progress", "t", "m", "normal", "{}", clock_.Now()};
+  set.Add([&](store::Transaction& tx) { return tx.AddNotification(n); });
+  store::CancellationRequest missing;
+  missing.id = "req_missing";
+  set.Add([&](store::Transaction& tx) { return tx.UpdateCancellation(missing); });
+  EXPECT_EQ(store.Commit(set).code(), Code::kNotFound);
+  EXPECT_TRUE(Claim().empty());
+  EXPECT_TRUE(store.ListNotifications("usr_1", 0, 10)->empty());
+}
 }  // namespace
 }  // namespace cancelflow::queue

@@ -313,6 +313,38 @@ TEST_F(WorkflowEngineTest, TransitionsArePersistedBeforeTheirEvent) {
   EXPECT_EQ(seen, std::vector<std::string>{"succeeded"});
 }
 
+// A transition is one transaction: when a write an observer staged with it
+// fails, neither the next job nor the instance's new state is stored, and no
+// event of it is published. The job's result is not lost: after a restart the
+// engine resumes the instance from its stored state.
+class FailingObserver final : public WorkflowObserver {
+ public:
+  void OnStepStarted(store::WriteSet& set, const store::WorkflowInstance&, const Step& step) override {
+    if (fail && step.name == "api") set.Add([](store::Transaction&) { return Unavailable("disk full"); });
+  }
+  bool fail = true;
+};
+
+TEST_F(WorkflowEngineTest, AFailedTransitionStoresAndPublishesNothing) {
+  FailingObserver observer;
+  engine_->AddObserver(&observer);
+  auto w = engine_->Start("flow", {{"route", "api"}});
+  ASSERT_TRUE(w.ok());
+  log_.clear();
+  EXPECT_EQ(RunJobs(), std::vector<std::string>{"t.validate"});
+  EXPECT_EQ(Get(w->id).current_step, "validate");  // not "api"
+  EXPECT_EQ(Get(w->id).awaiting_job, w->awaiting_job);
+  EXPECT_EQ(queue_->GetStats()->waiting, 0);       // no api job
+  EXPECT_TRUE(log_.empty());                       // no step_completed
+
+  observer.fail = false;
+  NewEngine();
+  engine_->AddObserver(&observer);
+  ASSERT_TRUE(engine_->ResumeAll().ok());  // the validate job completed: the instance advances
+  EXPECT_EQ(Get(w->id).current_step, "api");
+  EXPECT_EQ(RunJobs(), std::vector<std::string>{"t.api"});
+}
+
 TEST(WorkflowDefinition, ValidateNamesTheProblem) {
   Definition d{"bad", "a", {JobStep("a", "t", "missing")}};
   EXPECT_NE(d.Validate().find("missing"), std::string::npos);
