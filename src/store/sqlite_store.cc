@@ -25,21 +25,58 @@ Status SqliteStore::Commit(WriteSet& set) {
   return Status::Ok();
 }
 
-SqliteStore::~SqliteStore() { (void)db_.Flush(); }
+SqliteStore::SqliteStore(SqliteDatabase& db) : db_(db) {
+  audit_thread_ = std::thread([this] { AuditLoop(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(audit_mu_);
+    audit_stopping_ = true;
+  }
+  audit_cv_.notify_all();
+  audit_thread_.join();
+  (void)FlushAudit();
+}
 
 void SqliteStore::AppendAudit(std::vector<AuditRecord> records) {
   if (records.empty()) return;
-  {
-    std::lock_guard lock(audit_mu_);
-    audit_pending_.insert(audit_pending_.end(), std::make_move_iterator(records.begin()),
-                          std::make_move_iterator(records.end()));
-    if (audit_scheduled_) return;  // the task already queued takes these too
-    audit_scheduled_ = true;
+  std::lock_guard lock(audit_mu_);
+  const bool was_empty = audit_pending_.empty();
+  if (was_empty) audit_oldest_ = std::chrono::steady_clock::now();
+  audit_pending_.insert(audit_pending_.end(), std::make_move_iterator(records.begin()),
+                        std::make_move_iterator(records.end()));
+  if (audit_pending_.size() >= kAuditBatch) {
+    ScheduleAuditLocked();
+  } else if (was_empty) {
+    audit_cv_.notify_one();  // a new window opens
   }
+}
+
+void SqliteStore::ScheduleAuditLocked() {
+  if (audit_scheduled_ || audit_pending_.empty()) return;  // the queued task takes these too
+  audit_scheduled_ = true;
   db_.Submit([this](SqliteConnection& c) {
     WriteAudit(c);
     return Status::Ok();
   });
+}
+
+void SqliteStore::AuditLoop() {
+  std::unique_lock lock(audit_mu_);
+  while (!audit_stopping_) {
+    if (audit_pending_.empty() || audit_scheduled_) {
+      // Nothing to wait for, or a queued task takes the records: the next append opens a window.
+      audit_cv_.wait(lock);
+      continue;
+    }
+    const auto close = audit_oldest_ + kAuditWindow;
+    if (std::chrono::steady_clock::now() < close) {
+      audit_cv_.wait_until(lock, close);
+      continue;
+    }
+    ScheduleAuditLocked();
+  }
 }
 
 void SqliteStore::WriteAudit(SqliteConnection& c) {
@@ -63,7 +100,13 @@ void SqliteStore::WriteAudit(SqliteConnection& c) {
   if (!s.ok()) spdlog::error("audit log write of {} records failed: {}", records.size(), s.ToString());
 }
 
-Status SqliteStore::FlushAudit() { return db_.Flush(); }
+Status SqliteStore::FlushAudit() {
+  {
+    std::lock_guard lock(audit_mu_);
+    ScheduleAuditLocked();
+  }
+  return db_.Flush();  // everything submitted before, the audit task included
+}
 
 Result<std::vector<AuditRecord>> SqliteStore::QueryAudit(const AuditQuery& q) {
   std::string sql =
@@ -76,6 +119,7 @@ Result<std::vector<AuditRecord>> SqliteStore::QueryAudit(const AuditQuery& q) {
     sql += ")";
   }
   sql += q.oldest_first ? " ORDER BY seq ASC LIMIT ?" : " ORDER BY seq DESC LIMIT ?";
+  CF_RETURN_IF_ERROR(FlushAudit());  // what was appended before this call is seen
   return db_.Read<std::vector<AuditRecord>>([&](SqliteConnection& c) -> Result<std::vector<AuditRecord>> {
     auto st = c.Prepare(sql);
     if (!st) return st.status();

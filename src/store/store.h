@@ -78,7 +78,9 @@ class Store {
   virtual Status Commit(WriteSet& set) = 0;
 
   // Queues records for the audit log without waiting; they are written in
-  // order with the next group commit. FlushAudit waits for them.
+  // order, gathered over a short window (see the implementation) so that many
+  // rows share one write. FlushAudit writes what is queued and waits for it;
+  // QueryAudit sees every record appended before it was called.
   virtual void AppendAudit(std::vector<AuditRecord> records) = 0;
   virtual Status FlushAudit() = 0;
   virtual Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) = 0;

@@ -1,5 +1,8 @@
 #include "store/sqlite_store.h"
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "testing/temp_dir.h"
@@ -52,6 +55,47 @@ TEST_F(SqliteStoreTest, AuditQueriesFilterByUserResourceAndGlob) {
 
   auto limited = store_->QueryAudit({.limit = 1});
   ASSERT_EQ(limited->size(), 1u);
+}
+
+// Audit rows wait for their window, not for a reader: they reach the table by
+// themselves within it, a query sees every row appended before it, and a full
+// batch does not wait for the window at all.
+TEST_F(SqliteStoreTest, AuditRowsAreWrittenWithinTheirWindowAndSeenByQueries) {
+  auto rows_in_table = [&] {
+    return *db_->Read<int64_t>([](SqliteConnection& c) -> Result<int64_t> {
+      auto st = c.Prepare("SELECT count(*) FROM audit_log");
+      if (!st) return st.status();
+      auto row = (*st)->Step();
+      if (!row) return row.status();
+      const int64_t n = (*st)->Int(0);
+      (*st)->Reset();
+      return n;
+    });
+  };
+  auto wait_for_rows = [&](int64_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (rows_in_table() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return rows_in_table();
+  };
+
+  store_->AppendAudit({Record("evt_1", "usr_a", "cancellation.requested", "req_1")});
+  EXPECT_EQ(wait_for_rows(1), 1);  // no reader, no flush: the window closed by itself
+
+  store_->AppendAudit({Record("evt_2", "usr_a", "cancellation.completed", "req_1")});
+  auto timeline = store_->QueryAudit({.resource = "req_1", .oldest_first = true});
+  ASSERT_TRUE(timeline.ok());
+  ASSERT_EQ(timeline->size(), 2u);  // appended just before the query: seen
+  EXPECT_EQ((*timeline)[1].id, "evt_2");
+
+  std::vector<AuditRecord> batch;
+  for (size_t i = 0; i < SqliteStore::kAuditBatch; ++i) {
+    batch.push_back(Record("evt_b" + std::to_string(i), std::nullopt, "job.enqueued", "job_" + std::to_string(i)));
+  }
+  store_->AppendAudit(std::move(batch));
+  EXPECT_EQ(wait_for_rows(2 + static_cast<int64_t>(SqliteStore::kAuditBatch)),
+            2 + static_cast<int64_t>(SqliteStore::kAuditBatch));
 }
 
 }  // namespace
