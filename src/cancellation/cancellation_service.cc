@@ -258,6 +258,8 @@ std::shared_ptr<CancellationService::StagedRequest> CancellationService::Stage(
   staged->request = r;
   staged->create = create;
   set.Keep(r.id, staged);
+  // A finished request is left as it is: the hooks change active ones only.
+  if (!create && !r.active()) return staged;
   // One write of the request's final state in the set, however many hooks changed it.
   set.Add([staged](store::Transaction& tx) -> Status {
     const store::CancellationRequest& req = staged->request;

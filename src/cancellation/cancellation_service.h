@@ -78,7 +78,8 @@ class CancellationService final : public workflow::WorkflowObserver {
     std::vector<store::Notification> notifications;  // stored with it (seq assigned on commit)
   };
   std::shared_ptr<StagedRequest> Stage(store::WriteSet& set, const store::CancellationRequest& r, bool create);
-  // The staged request of the workflow `w`, read from the store on the set's first use.
+  // The staged request of the workflow `w`, read from the store on the set's
+  // first use; its write is staged then, unless it is no longer active.
   std::shared_ptr<StagedRequest> StagedOf(store::WriteSet& set, const store::WorkflowInstance& w);
 
   Result<InitiateResult> Replay(const store::CancellationRequest& existing, const std::string& fingerprint);

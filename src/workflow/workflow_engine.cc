@@ -124,30 +124,14 @@ Status WorkflowEngine::Launch(store::WriteSet& set, store::WorkflowInstance w) {
   const Definition* def = Find(w.definition);
   if (def == nullptr) return FailedPrecondition("workflow definition " + w.definition + " is not registered");
   std::lock_guard lock(LockFor(w.id));
-  CF_RETURN_IF_ERROR(StageLaunch(set, w, *def));
-  return Commit(set, w.id);
-}
-
-Status WorkflowEngine::Launch(const std::string& workflow_id) {
-  std::lock_guard lock(LockFor(workflow_id));
-  auto w = store_.GetWorkflow(workflow_id);
-  if (!w) return w.status();
-  const Definition* def = Find(w->definition);
-  if (def == nullptr) return FailedPrecondition("workflow definition " + w->definition + " is not registered");
-  if (w->status != "pending" || w->current_step) return Status::Ok();  // already launched
-  store::WriteSet set;
-  CF_RETURN_IF_ERROR(StageLaunch(set, *w, *def));
-  return Commit(set, workflow_id);
-}
-
-Status WorkflowEngine::StageLaunch(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def) {
   Publish(set, "workflow.started", w, {{"definition", w.definition}});
   if (w.wake_at) {  // a later start: the timer enters the first step
     Save(set, w);
     set.AfterCommit([this] { WakeTimer(); });
-    return Status::Ok();
+  } else {
+    CF_RETURN_IF_ERROR(Enter(set, w, *def, def->start));
   }
-  return Enter(set, w, def, def.start);
+  return Commit(set, w.id);
 }
 
 void WorkflowEngine::Save(store::WriteSet& set, store::WorkflowInstance& w) {

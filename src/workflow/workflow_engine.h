@@ -96,8 +96,6 @@ class WorkflowEngine final : public queue::JobObserver {
   // `set` before (the record that owns the instance), in one transaction.
   // On an error (e.g. AlreadyExists from the caller's record) nothing is stored.
   Status Launch(store::WriteSet& set, store::WorkflowInstance w);
-  // Launches a stored pending instance; a launched one is left as it is.
-  Status Launch(const std::string& workflow_id);
   // Stops an unfinished instance; its unstarted job is removed from the queue.
   Status Abort(const std::string& workflow_id, const std::string& reason);
 
@@ -125,7 +123,6 @@ class WorkflowEngine final : public queue::JobObserver {
                 const Announcement& after_save = nullptr);
   Status CompleteStep(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def, const Step& step,
                       StepOutcome outcome);
-  Status StageLaunch(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def);
   Status OnJobOutcome(const std::string& workflow_id, const std::string& step_name, const std::string& job_id,
                       StepOutcome outcome);
   // The same with the instance loaded and locked by the caller.
