@@ -55,8 +55,6 @@ class SqliteStore final : public Store {
   Result<std::vector<Subscription>> ListSubscriptions(const std::string& user_id,
                                                       int limit) override;
 
-  Status CreateCancellation(const CancellationRequest& request,
-                            const WorkflowInstance& workflow) override;
   Result<CancellationRequest> GetCancellation(const std::string& id) override;
   Result<CancellationRequest> FindActiveCancellation(const std::string& subscription_id) override;
   Result<CancellationRequest> FindCancellationByIdempotencyKey(const std::string& user_id,
@@ -69,7 +67,6 @@ class SqliteStore final : public Store {
   Result<CancellationPage> ListCancellations(const CancellationQuery& query) override;
   Result<std::vector<CancellationFact>> CancellationFacts(TimePoint from, TimePoint to) override;
 
-  Status SaveWorkflow(const WorkflowInstance& instance) override;
   Result<WorkflowInstance> GetWorkflow(const std::string& id) override;
   Result<std::vector<WorkflowInstance>> ListUnfinishedWorkflows() override;
   Result<std::vector<WorkflowInstance>> FindWorkflowsWaitingFor(

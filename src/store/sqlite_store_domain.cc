@@ -238,15 +238,6 @@ Status SqliteTransaction::CreateCancellation(const CancellationRequest& request)
                  [&](SqliteStatement& s) { BindRequest(s, request); });
 }
 
-Status SqliteStore::CreateCancellation(const CancellationRequest& request,
-                                       const WorkflowInstance& workflow) {
-  return db_.Write([&](SqliteConnection& c) {
-    SqliteTransaction tx(c, db_);
-    CF_RETURN_IF_ERROR(tx.CreateCancellation(request));
-    return tx.SaveWorkflow(workflow);
-  });
-}
-
 Result<CancellationRequest> SqliteStore::GetCancellation(const std::string& id) {
   return db_.Read<CancellationRequest>([&](SqliteConnection& c) {
     return QueryOne<CancellationRequest>(

@@ -57,10 +57,6 @@ Status SqliteTransaction::SaveWorkflow(const WorkflowInstance& w) {
                  });
 }
 
-Status SqliteStore::SaveWorkflow(const WorkflowInstance& instance) {
-  return db_.Write([&](SqliteConnection& c) { return SqliteTransaction(c, db_).SaveWorkflow(instance); });
-}
-
 Result<WorkflowInstance> SqliteStore::GetWorkflow(const std::string& id) {
   return db_.Read<WorkflowInstance>([&](SqliteConnection& c) {
     return QueryOne<WorkflowInstance>(c, "SELECT " + kColumns + " FROM workflow_instances WHERE id = ?",

@@ -107,11 +107,8 @@ class Store {
   virtual Result<std::vector<Subscription>> ListSubscriptions(const std::string& user_id,
                                                               int limit) = 0;
 
-  // Cancellation requests. CreateCancellation stores the request and its
-  // workflow instance in one transaction; AlreadyExists when the user's
-  // idempotency key is taken.
-  virtual Status CreateCancellation(const CancellationRequest& request,
-                                    const WorkflowInstance& workflow) = 0;
+  // Cancellation requests. They are created with their workflow instance in
+  // one WriteSet (Transaction::CreateCancellation).
   virtual Result<CancellationRequest> GetCancellation(const std::string& id) = 0;
   virtual Result<CancellationRequest> FindActiveCancellation(
       const std::string& subscription_id) = 0;
@@ -134,8 +131,8 @@ class Store {
   // Requests created in [from, to), for reports.
   virtual Result<std::vector<CancellationFact>> CancellationFacts(TimePoint from, TimePoint to) = 0;
 
-  // Workflow instances.
-  virtual Status SaveWorkflow(const WorkflowInstance& instance) = 0;  // insert or replace
+  // Workflow instances, saved with each transition in a WriteSet
+  // (Transaction::SaveWorkflow).
   virtual Result<WorkflowInstance> GetWorkflow(const std::string& id) = 0;
   virtual Result<std::vector<WorkflowInstance>> ListUnfinishedWorkflows() = 0;
   virtual Result<std::vector<WorkflowInstance>> FindWorkflowsWaitingFor(

@@ -37,6 +37,21 @@ class RecordsTest : public ::testing::Test {
     r.created_at = r.updated_at = kT0;
     return r;
   }
+  // The records are written as the service writes them: one WriteSet per change.
+  Status Commit(WriteSet::Write write) {
+    WriteSet set;
+    set.Add(std::move(write));
+    return store_->Commit(set);
+  }
+  Status CreateCancellation(const CancellationRequest& r, const WorkflowInstance& w) {
+    return Commit([&](Transaction& tx) {
+      CF_RETURN_IF_ERROR(tx.CreateCancellation(r));
+      return tx.SaveWorkflow(w);
+    });
+  }
+  Status SaveWorkflow(const WorkflowInstance& w) {
+    return Commit([&](Transaction& tx) { return tx.SaveWorkflow(w); });
+  }
   WorkflowInstance Workflow(const std::string& id) {
     WorkflowInstance w;
     w.id = id;
@@ -68,12 +83,12 @@ TEST_F(RecordsTest, UsersAndSubscriptionsRoundTrip) {
 }
 
 TEST_F(RecordsTest, CancellationAndWorkflowAreCreatedTogether) {
-  ASSERT_TRUE(store_->CreateCancellation(Request("req_1", "key-1"), Workflow("wf_req_1")).ok());
+  ASSERT_TRUE(CreateCancellation(Request("req_1", "key-1"), Workflow("wf_req_1")).ok());
   EXPECT_TRUE(store_->GetWorkflow("wf_req_1").ok());
   EXPECT_EQ(store_->FindActiveCancellation("sub_1")->id, "req_1");
   EXPECT_EQ(store_->FindCancellationByIdempotencyKey("usr_1", "key-1")->id, "req_1");
   // The same idempotency key again: nothing of the second pair is stored.
-  EXPECT_EQ(store_->CreateCancellation(Request("req_2", "key-1"), Workflow("wf_req_2")).code(),
+  EXPECT_EQ(CreateCancellation(Request("req_2", "key-1"), Workflow("wf_req_2")).code(),
             Code::kAlreadyExists);
   EXPECT_EQ(store_->GetWorkflow("wf_req_2").status().code(), Code::kNotFound);
 
@@ -92,11 +107,11 @@ TEST_F(RecordsTest, WorkflowLookupsByWaitKeyAndTimer) {
   w.status = "waiting";
   w.wait_key = "webhook.received:req_1";
   w.wake_at = kT0 + Millis(5000);
-  ASSERT_TRUE(store_->SaveWorkflow(w).ok());
+  ASSERT_TRUE(SaveWorkflow(w).ok());
   auto j = Workflow("wf_b");
   j.status = "running";
   j.awaiting_job = "job_1";
-  ASSERT_TRUE(store_->SaveWorkflow(j).ok());
+  ASSERT_TRUE(SaveWorkflow(j).ok());
 
   EXPECT_EQ(store_->GetWorkflow("wf_b")->awaiting_job, "job_1");
   EXPECT_EQ(store_->FindWorkflowsWaitingFor("webhook.received:req_1")->size(), 1u);
@@ -108,7 +123,7 @@ TEST_F(RecordsTest, WorkflowLookupsByWaitKeyAndTimer) {
   w.status = "completed";
   w.finished_at = kT0 + Millis(6000);
   w.wake_at.reset();
-  ASSERT_TRUE(store_->SaveWorkflow(w).ok());
+  ASSERT_TRUE(SaveWorkflow(w).ok());
   EXPECT_EQ(store_->ListUnfinishedWorkflows()->size(), 1u);
   EXPECT_EQ(*store_->PruneWorkflows(kT0 + Millis(6000)), 0);
   EXPECT_EQ(*store_->PruneWorkflows(kT0 + Millis(6001)), 1);
