@@ -46,9 +46,7 @@ Response Api::ListUsers(Call& c) {
   if (Status s = q.Finish(); !s.ok()) return ErrorResponse(s);
   auto users = d_.store.ListUsers(limit);
   if (!users) return ErrorResponse(users.status());
-  json::array items;
-  for (const auto& u : *users) items.push_back(UserView(u));
-  return JsonResponse(200, json::object{{"items", std::move(items)}});
+  return JsonResponse(200, json::object{{"items", ViewsOf(*users, UserView)}});
 }
 
 Response Api::CreateSubscription(Call& c) {
@@ -93,9 +91,7 @@ Response Api::ListSubscriptions(Call& c) {
   if (Status s = q.Finish(); !s.ok()) return ErrorResponse(s);
   auto subs = d_.store.ListSubscriptions(c.user.id, limit);
   if (!subs) return ErrorResponse(subs.status());
-  json::array items;
-  for (const auto& s : *subs) items.push_back(SubscriptionView(s));
-  return JsonResponse(200, json::object{{"items", std::move(items)}});
+  return JsonResponse(200, json::object{{"items", ViewsOf(*subs, SubscriptionView)}});
 }
 
 Response Api::GetSubscription(Call& c) {

@@ -125,10 +125,8 @@ Response Api::ListCancellations(Call& c) {
       return ErrorResponse(FieldError("cursor", "is not valid"));
     return ErrorResponse(page.status());
   }
-  json::array items;
-  for (const auto& r : page->items) items.push_back(CancellationView(r));
   return JsonResponse(
-      200, json::object{{"items", std::move(items)},
+      200, json::object{{"items", ViewsOf(page->items, CancellationView)},
                         {"nextCursor", page->next_cursor ? json::value(*page->next_cursor)
                                                          : json::value(nullptr)}});
 }
@@ -149,9 +147,7 @@ Response Api::CancellationEvents(Call& c) {
   q.oldest_first = true;
   auto rows = d_.store.QueryAudit(q);
   if (!rows) return ErrorResponse(rows.status());
-  json::array items;
-  for (const auto& a : *rows) items.push_back(AuditView(a));
-  return JsonResponse(200, json::object{{"items", std::move(items)}});
+  return JsonResponse(200, json::object{{"items", ViewsOf(*rows, AuditView)}});
 }
 
 Response Api::AbortCancellation(Call& c) {

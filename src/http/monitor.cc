@@ -267,9 +267,7 @@ Result<json::array> Monitor::Events(const std::optional<std::string>& user_id, i
   q.limit = limit;
   auto rows = d_.store.QueryAudit(q);
   if (!rows) return rows.status();
-  json::array items;
-  for (const auto& r : *rows) items.push_back(AuditView(r));
-  return items;
+  return ViewsOf(*rows, AuditView);
 }
 
 Result<std::map<std::string, int64_t>> Monitor::WorkflowCounts() {
