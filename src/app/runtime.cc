@@ -18,7 +18,9 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, Clock& cloc
   auto db = store::SqliteDatabase::Open(config.database.path);
   if (!db) return db.status();
   rt->db_ = std::move(*db);
-  rt->store_ = std::make_unique<store::SqliteStore>(*rt->db_);
+  auto st = store::SqliteStore::Open(*rt->db_);
+  if (!st) return st.status();
+  rt->store_ = std::move(*st);
   rt->bus_ = std::make_unique<events::EventBus>(rt->store_.get(), clock);
   rt->bus_->StartTimer();
   if (config.development()) rt->debugger_ = std::make_unique<events::EventDebugger>(*rt->bus_);

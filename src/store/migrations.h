@@ -1,4 +1,5 @@
-// Schema migrations: the SQL files of migrations/sqlite/, embedded in the binary
+// Schema migrations: the SQL files of migrations/sqlite/ (the records and the
+// queue) and migrations/sqlite-audit/ (the audit log's own file), embedded in the binary
 // at build time (cmake/Embed.cmake) and applied in version order, each in its own
 // transaction, recording what ran in `schema_migrations`.
 #pragma once
@@ -18,6 +19,7 @@ struct Migration {
 };
 
 const std::vector<Migration>& EmbeddedMigrations();
+const std::vector<Migration>& AuditMigrations();
 
 // Applies every migration newer than the database's version. A database newer
 // than this binary is a FailedPrecondition (an older binary must not write it).

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "store/migrations.h"
 
 namespace cancelflow::store {
 namespace {
@@ -15,7 +14,8 @@ namespace {
 constexpr size_t kMaxIdleReaders = 64;
 }
 
-Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
+                                                             const std::vector<Migration>& migrations) {
   const std::filesystem::path p(path);
   if (p.has_parent_path()) {
     std::error_code ec;
@@ -29,7 +29,7 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& 
   if (!conn) {
     return Status(conn.status().code(), fmt::format("database {:?}: {}", path, conn.status().message()));
   }
-  Status migrated = ApplyMigrations(**conn);
+  Status migrated = ApplyMigrations(**conn, migrations);
   if (!migrated.ok()) {
     return Status(migrated.code(), fmt::format("database {:?}: {}", path, migrated.message()));
   }

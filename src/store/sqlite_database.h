@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "store/migrations.h"
 #include "store/sqlite_connection.h"
 
 namespace cancelflow::store {
@@ -51,9 +52,11 @@ class SqliteDatabase {
   static constexpr size_t kMaxBatch = 4096;
 
   // Creates the file's directory if needed, opens the file, applies pending
-  // migrations and starts the writer thread. An unwritable path or a file that
-  // is not a cancelflow database is a FailedPrecondition naming the path.
-  static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path);
+  // `migrations` (migrations.h) and starts the writer thread. An unwritable path
+  // or a file that is not a cancelflow database is a FailedPrecondition naming
+  // the path.
+  static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path,
+                                                      const std::vector<Migration>& migrations = EmbeddedMigrations());
 
   ~SqliteDatabase();
   SqliteDatabase(const SqliteDatabase&) = delete;

@@ -1,19 +1,109 @@
 #include "store/sqlite_store.h"
 
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 
 namespace cancelflow::store {
+namespace {
 
-Status SqliteStore::Ping() {
-  auto r = db_.Read<int>([](SqliteConnection& c) -> Result<int> {
-    auto st = c.Prepare("SELECT 1");
+constexpr const char* kAuditColumns = "seq, id, user_id, action, resource, result, metadata, timestamp";
+
+AuditRecord ReadAuditRecord(const SqliteStatement& s) {
+  return AuditRecord{s.Int(0),         s.Text(1), s.OptionalText(2), s.Text(3), s.Text(4),
+                     s.Text(5),        s.Text(6), FromUnixMillis(s.Int(7))};
+}
+
+// Inserts the rows; with `keep_seq` under their own seq, skipping a seq already
+// there, else under new ones.
+Status InsertAuditRows(SqliteConnection& c, const std::vector<AuditRecord>& rows, bool keep_seq) {
+  auto st = c.Prepare(keep_seq ? "INSERT OR IGNORE INTO audit_log(id, user_id, action, resource, result, metadata,"
+                                 " timestamp, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                               : "INSERT INTO audit_log(id, user_id, action, resource, result, metadata, timestamp)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (!st) return st.status();
+  for (const AuditRecord& r : rows) {
+    SqliteStatement& s = **st;
+    s.Reset();
+    s.Bind(1, r.id).Bind(2, r.user_id).Bind(3, r.action).Bind(4, r.resource);
+    s.Bind(5, r.result).Bind(6, r.metadata).Bind(7, ToUnixMillis(r.timestamp));
+    if (keep_seq) s.Bind(8, r.seq);
+    CF_RETURN_IF_ERROR(s.Run());
+  }
+  return Status::Ok();
+}
+
+// Audit rows an earlier version kept in the records' file move to the audit
+// database with their seq, in chunks; then the old table is dropped. A move
+// interrupted before the drop is redone on the next start (rows already there
+// are skipped by seq).
+Status MoveLegacyAuditRows(SqliteDatabase& db, SqliteDatabase& audit) {
+  auto legacy = db.Read<bool>([](SqliteConnection& c) -> Result<bool> {
+    auto st = c.Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'");
     if (!st) return st.status();
     auto row = (*st)->Step();
     if (!row) return row.status();
+    const bool found = (*st)->Int(0) > 0;
     (*st)->Reset();
-    return 1;
+    return found;
   });
-  return r.status();
+  if (!legacy) return legacy.status();
+  if (!*legacy) return Status::Ok();
+  constexpr int64_t kChunk = 10'000;
+  int64_t after = 0, moved = 0;
+  for (;;) {
+    auto rows = db.Read<std::vector<AuditRecord>>([&](SqliteConnection& c) -> Result<std::vector<AuditRecord>> {
+      auto st = c.Prepare(std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?");
+      if (!st) return st.status();
+      (*st)->Bind(1, after).Bind(2, kChunk);
+      std::vector<AuditRecord> out;
+      for (;;) {
+        auto row = (*st)->Step();
+        if (!row) return row.status();
+        if (!*row) return out;
+        out.push_back(ReadAuditRecord(**st));
+      }
+    });
+    if (!rows) return rows.status();
+    if (rows->empty()) break;
+    CF_RETURN_IF_ERROR(audit.Write([&](SqliteConnection& c) { return InsertAuditRows(c, *rows, /*keep_seq=*/true); }));
+    after = rows->back().seq;
+    moved += static_cast<int64_t>(rows->size());
+  }
+  CF_RETURN_IF_ERROR(db.Write([](SqliteConnection& c) { return c.Exec("DROP TABLE audit_log"); }));
+  if (moved > 0) spdlog::info("moved {} audit rows from {:?} to {:?}", moved, db.path(), audit.path());
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string SqliteStore::AuditPath(const std::string& db_path) {
+  std::filesystem::path p(db_path);
+  const std::string ext = p.extension().string();
+  p.replace_extension();
+  return p.string() + ".audit" + ext;
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteDatabase& db) {
+  auto audit = SqliteDatabase::Open(AuditPath(db.path()), AuditMigrations());
+  if (!audit) return audit.status();
+  CF_RETURN_IF_ERROR(MoveLegacyAuditRows(db, **audit));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(db, std::move(*audit)));
+}
+
+Status SqliteStore::Ping() {
+  for (SqliteDatabase* db : {&db_, audit_.get()}) {
+    auto r = db->Read<int>([](SqliteConnection& c) -> Result<int> {
+      auto st = c.Prepare("SELECT 1");
+      if (!st) return st.status();
+      auto row = (*st)->Step();
+      if (!row) return row.status();
+      (*st)->Reset();
+      return 1;
+    });
+    CF_RETURN_IF_ERROR(r.status());
+  }
+  return Status::Ok();
 }
 
 Status SqliteStore::Commit(WriteSet& set) {
@@ -25,7 +115,8 @@ Status SqliteStore::Commit(WriteSet& set) {
   return Status::Ok();
 }
 
-SqliteStore::SqliteStore(SqliteDatabase& db) : db_(db) {
+SqliteStore::SqliteStore(SqliteDatabase& db, std::unique_ptr<SqliteDatabase> audit)
+    : db_(db), audit_(std::move(audit)) {
   audit_thread_ = std::thread([this] { AuditLoop(); });
 }
 
@@ -56,7 +147,7 @@ void SqliteStore::AppendAudit(std::vector<AuditRecord> records) {
 void SqliteStore::ScheduleAuditLocked() {
   if (audit_scheduled_ || audit_pending_.empty()) return;  // the queued task takes these too
   audit_scheduled_ = true;
-  db_.Submit([this](SqliteConnection& c) {
+  audit_->Submit([this](SqliteConnection& c) {
     WriteAudit(c);
     return Status::Ok();
   });
@@ -86,17 +177,7 @@ void SqliteStore::WriteAudit(SqliteConnection& c) {
     records.swap(audit_pending_);
     audit_scheduled_ = false;
   }
-  auto st = c.Prepare(
-      "INSERT INTO audit_log(id, user_id, action, resource, result, metadata, timestamp)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?)");
-  Status s = st.status();
-  for (size_t i = 0; s.ok() && i < records.size(); ++i) {
-    const AuditRecord& r = records[i];
-    (*st)->Reset();
-    (*st)->Bind(1, r.id).Bind(2, r.user_id).Bind(3, r.action).Bind(4, r.resource);
-    (*st)->Bind(5, r.result).Bind(6, r.metadata).Bind(7, ToUnixMillis(r.timestamp));
-    s = (*st)->Run();
-  }
+  Status s = InsertAuditRows(c, records, /*keep_seq=*/false);
   if (!s.ok()) spdlog::error("audit log write of {} records failed: {}", records.size(), s.ToString());
 }
 
@@ -105,12 +186,11 @@ Status SqliteStore::FlushAudit() {
     std::lock_guard lock(audit_mu_);
     ScheduleAuditLocked();
   }
-  return db_.Flush();  // everything submitted before, the audit task included
+  return audit_->Flush();  // everything submitted before, the audit task included
 }
 
 Result<std::vector<AuditRecord>> SqliteStore::QueryAudit(const AuditQuery& q) {
-  std::string sql =
-      "SELECT seq, id, user_id, action, resource, result, metadata, timestamp FROM audit_log WHERE 1=1";
+  std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE 1=1";
   if (q.user_id) sql += " AND user_id = ?";
   if (q.resource) sql += " AND resource = ?";
   if (!q.action_globs.empty()) {
@@ -120,7 +200,7 @@ Result<std::vector<AuditRecord>> SqliteStore::QueryAudit(const AuditQuery& q) {
   }
   sql += q.oldest_first ? " ORDER BY seq ASC LIMIT ?" : " ORDER BY seq DESC LIMIT ?";
   CF_RETURN_IF_ERROR(FlushAudit());  // what was appended before this call is seen
-  return db_.Read<std::vector<AuditRecord>>([&](SqliteConnection& c) -> Result<std::vector<AuditRecord>> {
+  return audit_->Read<std::vector<AuditRecord>>([&](SqliteConnection& c) -> Result<std::vector<AuditRecord>> {
     auto st = c.Prepare(sql);
     if (!st) return st.status();
     SqliteStatement& s = **st;
@@ -134,8 +214,7 @@ Result<std::vector<AuditRecord>> SqliteStore::QueryAudit(const AuditQuery& q) {
       auto row = s.Step();
       if (!row) return row.status();
       if (!*row) break;
-      out.push_back(AuditRecord{s.Int(0), s.Text(1), s.OptionalText(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
-                                FromUnixMillis(s.Int(7))});
+      out.push_back(ReadAuditRecord(s));
     }
     s.Reset();
     return out;

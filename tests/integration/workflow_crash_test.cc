@@ -34,7 +34,9 @@ TEST(WorkflowCrash, KilledServerResumesTheCancellationAfterRestart) {
   // the serve processes do the work.
   auto db = store::SqliteDatabase::Open(dir.File("cf.db"));
   ASSERT_TRUE(db.ok());
-  store::SqliteStore store(**db);
+  auto opened = store::SqliteStore::Open(**db);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  store::SqliteStore& store = **opened;
   queue::SqliteJobQueue queue(**db, SystemClock::Get());
   events::EventBus bus(&store, SystemClock::Get());
   workflow::WorkflowEngine engine(store, queue, bus, SystemClock::Get());

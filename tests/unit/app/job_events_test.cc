@@ -18,7 +18,9 @@ TEST(JobEvents, EveryJobTransitionBecomesAnAuditedEvent) {
   FakeClock clock;
   auto db = store::SqliteDatabase::Open(dir.File("cf.db"));
   ASSERT_TRUE(db.ok());
-  store::SqliteStore store(**db);
+  auto opened = store::SqliteStore::Open(**db);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  store::SqliteStore& store = **opened;
   events::EventBus bus(&store, clock);
   JobEvents job_events(bus);
   queue::QueueOptions options;

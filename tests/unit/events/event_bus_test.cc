@@ -16,7 +16,9 @@ class EventBusTest : public ::testing::Test {
     auto db = store::SqliteDatabase::Open(dir_.File("cf.db"));
     ASSERT_TRUE(db.ok());
     db_ = std::move(*db);
-    store_ = std::make_unique<store::SqliteStore>(*db_);
+    auto opened = store::SqliteStore::Open(*db_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(*opened);
     bus_ = std::make_unique<EventBus>(store_.get(), clock_);
   }
 

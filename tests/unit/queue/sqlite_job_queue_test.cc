@@ -420,7 +420,9 @@ TEST_F(SqliteJobQueueTest, HealthAnswers) { EXPECT_TRUE(queue_->Health().ok()); 
 // transaction as its records, seen by workers only after the commit, and
 // rolled back with them.
 TEST_F(SqliteJobQueueTest, StagedJobCommitsWithTheSetsRecordsOrNotAtAll) {
-  store::SqliteStore store(*db_);
+  auto opened = store::SqliteStore::Open(*db_);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  store::SqliteStore& store = **opened;
   int ready = 0;
   queue_->SetReadyCallback([&] { ++ready; });
   store::WorkflowInstance w;
@@ -468,7 +470,9 @@ TEST_F(SqliteJobQueueTest, StagedJobCommitsWithTheSetsRecordsOrNotAtAll) {
 
 // A failing write in the middle of a set leaves nothing of the set behind.
 TEST_F(SqliteJobQueueTest, FailedWriteSetLeavesNothingBehind) {
-  store::SqliteStore store(*db_);
+  auto opened = store::SqliteStore::Open(*db_);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  store::SqliteStore& store = **opened;
   store::WriteSet set;
   ASSERT_TRUE(queue_->Stage(set, NewJob{.type = "t"}).ok());
   store::Notification n{0, "ntf_1", "usr_1", "cancellation.progress", "t", "m", "normal", "{}", clock_.Now()};

@@ -14,7 +14,9 @@ class RecordsTest : public ::testing::Test {
     auto db = SqliteDatabase::Open(dir_.File("cf.db"));
     ASSERT_TRUE(db.ok());
     db_ = std::move(*db);
-    store_ = std::make_unique<SqliteStore>(*db_);
+    auto opened = SqliteStore::Open(*db_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(*opened);
     ASSERT_TRUE(store_->CreateUser({"usr_1", "jane@example.com", "user", true, false, kT0}).ok());
     Subscription sub;
     sub.id = "sub_1";

@@ -21,7 +21,9 @@ class SqliteStoreTest : public ::testing::Test {
     auto db = SqliteDatabase::Open(dir_.File("cf.db"));
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
-    store_ = std::make_unique<SqliteStore>(*db_);
+    auto opened = SqliteStore::Open(*db_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(*opened);
   }
   cancelflow::testing::TempDir dir_;
   std::unique_ptr<SqliteDatabase> db_;
@@ -62,7 +64,7 @@ TEST_F(SqliteStoreTest, AuditQueriesFilterByUserResourceAndGlob) {
 // batch does not wait for the window at all.
 TEST_F(SqliteStoreTest, AuditRowsAreWrittenWithinTheirWindowAndSeenByQueries) {
   auto rows_in_table = [&] {
-    return *db_->Read<int64_t>([](SqliteConnection& c) -> Result<int64_t> {
+    return *store_->audit_database().Read<int64_t>([](SqliteConnection& c) -> Result<int64_t> {
       auto st = c.Prepare("SELECT count(*) FROM audit_log");
       if (!st) return st.status();
       auto row = (*st)->Step();
@@ -96,6 +98,54 @@ TEST_F(SqliteStoreTest, AuditRowsAreWrittenWithinTheirWindowAndSeenByQueries) {
   store_->AppendAudit(std::move(batch));
   EXPECT_EQ(wait_for_rows(2 + static_cast<int64_t>(SqliteStore::kAuditBatch)),
             2 + static_cast<int64_t>(SqliteStore::kAuditBatch));
+}
+
+TEST(SqliteStoreAuditFileTest, TheAuditLogHasAFileOfItsOwnBesideTheRecords) {
+  EXPECT_EQ(SqliteStore::AuditPath("data/cancelflow.db"), "data/cancelflow.audit.db");
+  EXPECT_EQ(SqliteStore::AuditPath("/var/lib/cf/records"), "/var/lib/cf/records.audit");
+}
+
+// A database written by a version that kept the audit log among the records:
+// on open its rows move to the audit file under their seq, the old table goes,
+// and new rows continue the sequence.
+TEST(SqliteStoreAuditFileTest, RowsOfTheRecordsFileMoveToTheAuditFile) {
+  cancelflow::testing::TempDir dir;
+  auto db = SqliteDatabase::Open(dir.File("cf.db"));
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE((*db)->Write([](SqliteConnection& c) {
+                     return c.Exec(
+                         "INSERT INTO audit_log(seq, id, user_id, action, resource, result, metadata, timestamp)"
+                         " VALUES (7, 'evt_old1', 'usr_a', 'cancellation.requested', 'req_1', 'success', '{}', 1),"
+                         " (9, 'evt_old2', NULL, 'job.enqueued', 'job_1', 'success', '{\"k\":1}', 2)");
+                   }).ok());
+
+  for (int open = 0; open < 2; ++open) {  // a second open finds nothing left to move
+    auto store = SqliteStore::Open(**db);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    if (open == 0) (*store)->AppendAudit({Record("evt_new", "usr_a", "cancellation.completed", "req_1")});
+    auto rows = (*store)->QueryAudit({.oldest_first = true});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    ASSERT_EQ(rows->size(), 3u);
+    EXPECT_EQ((*rows)[0].seq, 7);
+    EXPECT_EQ((*rows)[0].id, "evt_old1");
+    EXPECT_EQ((*rows)[0].user_id, "usr_a");
+    EXPECT_EQ((*rows)[1].seq, 9);
+    EXPECT_EQ((*rows)[1].metadata, R"({"k":1})");
+    EXPECT_FALSE((*rows)[1].user_id.has_value());
+    EXPECT_EQ((*rows)[2].id, "evt_new");
+    EXPECT_GT((*rows)[2].seq, 9);
+  }
+  auto legacy_tables = (*db)->Read<int64_t>([](SqliteConnection& c) -> Result<int64_t> {
+    auto st = c.Prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE 'audit_log%'");
+    if (!st) return st.status();
+    auto row = (*st)->Step();
+    if (!row) return row.status();
+    const int64_t n = (*st)->Int(0);
+    (*st)->Reset();
+    return n;
+  });
+  ASSERT_TRUE(legacy_tables.ok());
+  EXPECT_EQ(*legacy_tables, 0);  // the table and its indexes
 }
 
 }  // namespace

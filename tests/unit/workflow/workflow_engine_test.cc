@@ -37,7 +37,9 @@ class WorkflowEngineTest : public ::testing::Test {
     auto db = store::SqliteDatabase::Open(dir_.File("cf.db"));
     ASSERT_TRUE(db.ok());
     db_ = std::move(*db);
-    store_ = std::make_unique<store::SqliteStore>(*db_);
+    auto opened = store::SqliteStore::Open(*db_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(*opened);
     queue_ = std::make_unique<queue::SqliteJobQueue>(*db_, clock_, queue::QueueOptions{}, [] { return 0.5; });
     bus_ = std::make_unique<events::EventBus>(store_.get(), clock_);
     events_ = bus_->Subscribe("workflow.*", [this](const events::Event& e) {
