@@ -253,8 +253,8 @@ Result<CancellationRequest> SqliteStore::FindActiveCancellation(
         c,
         std::string("SELECT ") + kRequestColumns +
             " FROM cancellation_requests WHERE subscription_id = ?"
-            " AND status IN ('pending', 'scheduled', 'processing') ORDER BY created_at DESC LIMIT "
-            "1",
+            " AND (status = 'pending' OR status = 'scheduled' OR status = 'processing')"
+            " ORDER BY created_at DESC LIMIT 1",
         "active cancellation request", [&](SqliteStatement& s) { s.Bind(1, subscription_id); },
         ReadRequest);
   });
