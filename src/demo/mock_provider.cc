@@ -20,6 +20,7 @@
 #include "cancellation/webhook_signature.h"
 #include "core/ids.h"
 #include "core/json_util.h"
+#include "core/thread_name.h"
 
 namespace cancelflow::demo {
 namespace {
@@ -58,7 +59,10 @@ class Server final : public MockProvider {
     if (ec) return Unavailable(fmt::format("mock provider: cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
     port_ = acceptor_.local_endpoint().port();
     listen_fd_ = acceptor_.native_handle();
-    accept_thread_ = std::thread([this] { AcceptLoop(); });
+    accept_thread_ = std::thread([this] {
+      NameThisThread("demo-accept");
+      AcceptLoop();
+    });
     return Status::Ok();
   }
 
@@ -113,7 +117,10 @@ class Server final : public MockProvider {
         continue;
       }
       std::lock_guard lock(mu_);
-      threads_.emplace_back([this, s = std::move(socket)]() mutable { Session(std::move(s)); });
+      threads_.emplace_back([this, s = std::move(socket)]() mutable {
+        NameThisThread("demo-session");
+        Session(std::move(s));
+      });
     }
   }
 

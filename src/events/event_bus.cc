@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/ids.h"
+#include "core/thread_name.h"
 #include "events/glob.h"
 #include "events/redactor.h"
 
@@ -212,7 +213,10 @@ void EventBus::ExpireWaiters() {
 
 void EventBus::StartTimer() {
   if (timer_.joinable()) return;
-  timer_ = std::thread([this] { TimerLoop(); });
+  timer_ = std::thread([this] {
+    NameThisThread("event-timer");
+    TimerLoop();
+  });
 }
 
 void EventBus::TimerLoop() {

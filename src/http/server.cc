@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/thread_name.h"
 #include "realtime/sink.h"
 
 namespace cancelflow::http {
@@ -184,7 +185,10 @@ class Server final : public HttpServer {
     }
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(acceptor_.get_executor(), Accept(), asio::detached);
-    for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] {
+      NameThisThread("http-io");
+      io_.run();
+    });
     return Status::Ok();
   }
 

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.h"
+#include "core/thread_name.h"
 
 namespace cancelflow::queue {
 namespace {
@@ -43,8 +44,14 @@ void WorkerPool::Start() {
   if (started_) return;
   started_ = true;
   queue_.SetReadyCallback([this] { Wake(); });
-  for (int i = 0; i < options_.concurrency; ++i) workers_.emplace_back([this] { WorkerLoop(); });
-  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  for (int i = 0; i < options_.concurrency; ++i) workers_.emplace_back([this] {
+    NameThisThread("job-worker");
+    WorkerLoop();
+  });
+  maintenance_ = std::thread([this] {
+    NameThisThread("queue-maint");
+    MaintenanceLoop();
+  });
 }
 
 void WorkerPool::Stop(Millis grace) {

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "core/ids.h"
+#include "core/thread_name.h"
 
 namespace cancelflow::realtime {
 
@@ -30,6 +31,7 @@ Hub::~Hub() { Stop(); }
 
 void Hub::Start() {
   sweeper_ = std::thread([this] {
+    NameThisThread("sse-sweeper");
     std::unique_lock lock(sweep_mu_);
     while (!stopping_) {
       sweep_cv_.wait_for(lock, options_.keepalive_interval, [this] { return stopping_; });

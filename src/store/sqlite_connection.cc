@@ -133,6 +133,7 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
       "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384; PRAGMA secure_delete=OFF;";
   // A larger WAL between checkpoints: a checkpoint syncs the file, and fewer of them keep the
   // per-commit cost of small transactions low. The WAL is truncated back after each checkpoint.
+  // (SqliteDatabase's own writer checkpoints from a thread of its own instead; see there.)
   if (mode == Mode::kReadWrite) {
     setup += "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192;"
              " PRAGMA journal_size_limit=67108864;";

@@ -3,8 +3,12 @@
 #include <filesystem>
 #include <future>
 
+#include <sqlite3.h>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "core/thread_name.h"
 
 
 namespace cancelflow::store {
@@ -15,7 +19,8 @@ constexpr size_t kMaxIdleReaders = 64;
 }
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
-                                                             const std::vector<Migration>& migrations) {
+                                                             const std::vector<Migration>& migrations,
+                                                             std::string writer_name) {
   const std::filesystem::path p(path);
   if (p.has_parent_path()) {
     std::error_code ec;
@@ -33,12 +38,27 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& 
   if (!migrated.ok()) {
     return Status(migrated.code(), fmt::format("database {:?}: {}", path, migrated.message()));
   }
-  return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(path, std::move(*conn)));
+  auto checkpointer = SqliteConnection::Open(path, SqliteConnection::Mode::kReadWrite);
+  if (!checkpointer) {
+    return Status(checkpointer.status().code(), fmt::format("database {:?}: {}", path, checkpointer.status().message()));
+  }
+  return std::unique_ptr<SqliteDatabase>(
+      new SqliteDatabase(path, std::move(*conn), std::move(*checkpointer), std::move(writer_name)));
 }
 
-SqliteDatabase::SqliteDatabase(std::string path, std::unique_ptr<SqliteConnection> writer)
-    : path_(std::move(path)), writer_(std::move(writer)) {
-  thread_ = std::thread([this] { WriterLoop(); });
+SqliteDatabase::SqliteDatabase(std::string path, std::unique_ptr<SqliteConnection> writer,
+                               std::unique_ptr<SqliteConnection> checkpointer, std::string writer_name)
+    : path_(std::move(path)), writer_(std::move(writer)), checkpointer_(std::move(checkpointer)) {
+  // Replaces SQLite's automatic checkpoint on the writer (wal_autocheckpoint).
+  sqlite3_wal_hook(writer_->raw(), &SqliteDatabase::OnWalCommit, this);
+  checkpoint_thread_ = std::thread([this] {
+    NameThisThread("db-checkpoint");
+    CheckpointLoop();
+  });
+  thread_ = std::thread([this, name = std::move(writer_name)] {
+    NameThisThread(name);
+    WriterLoop();
+  });
 }
 
 SqliteDatabase::~SqliteDatabase() {
@@ -48,6 +68,48 @@ SqliteDatabase::~SqliteDatabase() {
   }
   cv_.notify_all();
   thread_.join();
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  checkpoint_thread_.join();
+  // Closing the writer last checkpoints what is left and removes the WAL.
+}
+
+int SqliteDatabase::OnWalCommit(void* self, sqlite3* db, const char* name, int frames) {
+  auto* d = static_cast<SqliteDatabase*>(self);
+  if (frames >= kWriterCheckpointFrames) {
+    // What the checkpointer has not copied yet, so that the WAL can start over.
+    (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (frames >= kCheckpointFrames) {
+    {
+      std::lock_guard lock(d->checkpoint_mu_);
+      if (d->checkpoint_wanted_) return SQLITE_OK;
+      d->checkpoint_wanted_ = true;
+    }
+    d->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteDatabase::CheckpointLoop() {
+  // The WAL stays above the threshold until the writer lets it start over, so
+  // every commit asks for a round: rounds are at least kPause apart.
+  constexpr auto kPause = std::chrono::milliseconds(20);
+  std::unique_lock lock(checkpoint_mu_);
+  for (;;) {
+    checkpoint_cv_.wait(lock, [&] { return checkpoint_wanted_ || checkpoint_stopping_; });
+    if (checkpoint_stopping_) return;
+    checkpoint_wanted_ = false;  // commits during this round ask for the next one
+    lock.unlock();
+    const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("checkpoint of {:?} failed: {}", path_, SqliteError(checkpointer_->raw(), rc, "checkpoint").ToString());
+    }
+    lock.lock();
+    checkpoint_cv_.wait_for(lock, kPause, [&] { return checkpoint_stopping_; });
+  }
 }
 
 void SqliteDatabase::Submit(WriteFn fn, DoneFn done) {

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/thread_name.h"
+
 namespace cancelflow::store {
 namespace {
 
@@ -85,7 +87,7 @@ std::string SqliteStore::AuditPath(const std::string& db_path) {
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteDatabase& db) {
-  auto audit = SqliteDatabase::Open(AuditPath(db.path()), AuditMigrations());
+  auto audit = SqliteDatabase::Open(AuditPath(db.path()), AuditMigrations(), "audit-writer");
   if (!audit) return audit.status();
   CF_RETURN_IF_ERROR(MoveLegacyAuditRows(db, **audit));
   return std::unique_ptr<SqliteStore>(new SqliteStore(db, std::move(*audit)));
@@ -117,7 +119,10 @@ Status SqliteStore::Commit(WriteSet& set) {
 
 SqliteStore::SqliteStore(SqliteDatabase& db, std::unique_ptr<SqliteDatabase> audit)
     : db_(db), audit_(std::move(audit)) {
-  audit_thread_ = std::thread([this] { AuditLoop(); });
+  audit_thread_ = std::thread([this] {
+    NameThisThread("audit-window");
+    AuditLoop();
+  });
 }
 
 SqliteStore::~SqliteStore() {

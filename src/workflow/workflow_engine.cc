@@ -9,6 +9,7 @@
 
 #include "core/ids.h"
 #include "core/json_util.h"
+#include "core/thread_name.h"
 
 namespace cancelflow::workflow {
 namespace {
@@ -506,7 +507,10 @@ void WorkflowEngine::WakeTimer() {
 
 void WorkflowEngine::StartTimer() {
   if (timer_.joinable()) return;
-  timer_ = std::thread([this] { TimerLoop(); });
+  timer_ = std::thread([this] {
+    NameThisThread("workflow-timer");
+    TimerLoop();
+  });
 }
 
 void WorkflowEngine::Stop() {

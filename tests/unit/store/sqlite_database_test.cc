@@ -1,7 +1,11 @@
 #include "store/sqlite_database.h"
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <sqlite3.h>
 
 #include <gtest/gtest.h>
 
@@ -129,6 +133,55 @@ TEST(SqliteDatabase, SubmittedWorkRunsBeforeTheDatabaseCloses) {
   EXPECT_EQ(done.load(), 1000);
   auto db = SqliteDatabase::Open(path);
   EXPECT_EQ(*CountRows(**db, "t"), 1000);
+}
+
+// The checkpointer thread copies the WAL into the database file while the
+// writer goes on (the writer itself only copies what is left once the WAL is
+// long, so that it starts over instead of growing).
+TEST(SqliteDatabase, TheWalIsCheckpointedBesideTheWriterAndStartsOver) {
+  TempDir dir;
+  const std::string path = dir.File("cf.db");
+  auto db = SqliteDatabase::Open(path);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Write([](SqliteConnection& c) { return c.Exec("CREATE TABLE pages(x BLOB)"); }).ok());
+  // Each row fills about one 4 KiB page, so a commit of 100 rows adds ~100 WAL frames.
+  auto write_pages = [&](int commits) {
+    for (int i = 0; i < commits; ++i) {
+      ASSERT_TRUE((*db)->Write([](SqliteConnection& c) {
+                         return c.Exec(
+                             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)"
+                             " INSERT INTO pages SELECT randomblob(4000) FROM n");
+                       }).ok());
+    }
+  };
+  auto wait_until = [](const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  };
+
+  // Past the checkpointer's threshold, short of the writer's: only the checkpointer copies.
+  const int first = (SqliteDatabase::kCheckpointFrames + SqliteDatabase::kWriterCheckpointFrames) / 2 / 100;
+  write_pages(first);
+  EXPECT_TRUE(wait_until([&] {
+    return std::filesystem::file_size(path) >= static_cast<uintmax_t>(first) * 100 * 4096 * 9 / 10;
+  })) << "database file: " << std::filesystem::file_size(path) << " bytes";
+
+  // Far past the writer's threshold: the WAL has started over rather than held every frame.
+  const int second = 3 * SqliteDatabase::kWriterCheckpointFrames / 100;
+  write_pages(second);
+  auto probe = SqliteConnection::Open(path, SqliteConnection::Mode::kReadWrite);
+  ASSERT_TRUE(probe.ok());
+  int wal_frames = -1, copied = -1;
+  EXPECT_TRUE(wait_until([&] {  // BUSY while the checkpointer is at work
+    return sqlite3_wal_checkpoint_v2((*probe)->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied) ==
+           SQLITE_OK;
+  }));
+  EXPECT_GE(wal_frames, 0);
+  EXPECT_LT(wal_frames, SqliteDatabase::kWriterCheckpointFrames + 200);
+  EXPECT_EQ(*CountRows(**db, "pages"), int64_t{100} * (first + second));
 }
 
 }  // namespace
