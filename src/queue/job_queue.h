@@ -125,6 +125,7 @@ struct QueueOptions {
   int64_t failed_retention_count = 10'000;
   Millis failed_retention_age{7LL * 24 * 3600 * 1000};
   int64_t completed_retention_count = 10'000;
+  int64_t prune_chunk = 256;  // finished jobs deleted per write by retention
   Millis completed_retention_age{3600 * 1000};
   JobObserver* observer = nullptr;  // told of every add (OnEnqueued); not owned
 

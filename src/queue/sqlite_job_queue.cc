@@ -1,6 +1,7 @@
 #include "queue/sqlite_job_queue.h"
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <tuple>
 #include <unordered_map>
@@ -8,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/ids.h"
 
@@ -22,6 +24,11 @@ constexpr const char* kJobColumns =
     "id, type, payload, priority, state, run_at, attempts, max_attempts, unique_key, locked_by, lease_until,"
     " last_error, errors, created_at, started_at, finished_at, seq";
 constexpr int kSeqColumn = 16;
+// Queries of one finished state repeat the condition of the partial index
+// jobs_finished (state, finished_at) WHERE state IN ('completed', 'failed'):
+// SQLite uses a partial index only for a query that names its condition, and
+// otherwise scans (and sorts) the whole table.
+constexpr const char* kFinished = "state IN ('completed', 'failed')";
 
 std::optional<TimePoint> OptionalTime(const SqliteStatement& s, int col) {
   if (s.IsNull(col)) return std::nullopt;
@@ -80,21 +87,38 @@ Status PromoteDue(SqliteConnection& c, TimePoint now, int64_t* promoted) {
   return Status::Ok();
 }
 
-// Deletes finished jobs in `state` older than `age` or beyond the newest `count`.
-Result<int64_t> Prune(SqliteConnection& c, std::string_view state, TimePoint now, Millis age, int64_t count) {
-  int64_t pruned = 0;
-  auto by_age = Prepare(c, fmt::format("DELETE FROM jobs WHERE state = '{}' AND finished_at < ?", state));
-  if (!by_age) return by_age.status();
-  CF_RETURN_IF_ERROR((*by_age)->Bind(1, ToUnixMillis(now - age)).Run());
-  pruned += c.Changes();
-  auto by_count = Prepare(c, fmt::format(
-                                 "DELETE FROM jobs WHERE state = '{0}' AND seq IN (SELECT seq FROM jobs"
-                                 " WHERE state = '{0}' ORDER BY finished_at DESC, seq DESC LIMIT -1 OFFSET ?)",
-                                 state));
-  if (!by_count) return by_count.status();
-  CF_RETURN_IF_ERROR((*by_count)->Bind(1, count).Run());
-  pruned += c.Changes();
-  return pruned;
+// Retention's boundary in `state`: every job finished at or before (finished_at,
+// seq) is to go — those older than `age`, and those beyond the newest `count`.
+// Found on a reader, once per maintenance round.
+struct PruneCutoff {
+  int64_t finished_at = 0;
+  int64_t seq = 0;
+};
+Result<PruneCutoff> FindPruneCutoff(SqliteConnection& c, std::string_view state, TimePoint now, Millis age,
+                                    int64_t count) {
+  PruneCutoff cut{ToUnixMillis(now - age) - 1, std::numeric_limits<int64_t>::max()};
+  auto st = Prepare(c, fmt::format("SELECT finished_at, seq FROM jobs WHERE {} AND state = '{}'"
+                                   " ORDER BY finished_at DESC, seq DESC LIMIT 1 OFFSET ?",
+                                   kFinished, state));
+  if (!st) return st.status();
+  (*st)->Bind(1, count);
+  auto row = (*st)->Step();
+  if (!row) return row.status();
+  if (*row && std::pair((*st)->Int(0), (*st)->Int(1)) > std::pair(cut.finished_at, cut.seq)) {
+    cut = {(*st)->Int(0), (*st)->Int(1)};
+  }
+  (*st)->Reset();
+  return cut;
+}
+
+// Deletes up to `limit` jobs in `state` at or before `cut`; returns how many.
+Result<int64_t> PruneSome(SqliteConnection& c, std::string_view state, PruneCutoff cut, int64_t limit) {
+  auto st = Prepare(c, fmt::format("DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs WHERE {} AND state = '{}'"
+                                   " AND (finished_at < ?1 OR (finished_at = ?1 AND seq <= ?2)) LIMIT ?3)",
+                                   kFinished, state));
+  if (!st) return st.status();
+  CF_RETURN_IF_ERROR((*st)->Bind(1, cut.finished_at).Bind(2, cut.seq).Bind(3, limit).Run());
+  return c.Changes();
 }
 
 int64_t Percentile(std::vector<int64_t>& v, double p) {
@@ -446,9 +470,9 @@ Result<Job> SqliteJobQueue::RetryFailedJob(const std::string& job_id) {
 
 Result<std::vector<Job>> SqliteJobQueue::GetFailedJobs(int limit) {
   return db_.Read<std::vector<Job>>([&](SqliteConnection& c) -> Result<std::vector<Job>> {
-    auto st = Prepare(c, fmt::format("SELECT {} FROM jobs WHERE state = 'failed'"
+    auto st = Prepare(c, fmt::format("SELECT {} FROM jobs WHERE {} AND state = 'failed'"
                                      " ORDER BY finished_at DESC, seq DESC LIMIT ?",
-                                     kJobColumns));
+                                     kJobColumns, kFinished));
     if (!st) return st.status();
     (*st)->Bind(1, int64_t{std::max(limit, 0)});
     return CollectJobs(**st);
@@ -457,7 +481,7 @@ Result<std::vector<Job>> SqliteJobQueue::GetFailedJobs(int limit) {
 
 Result<int64_t> SqliteJobQueue::ClearFailedJobs() {
   return db_.Write<int64_t>([](SqliteConnection& c) -> Result<int64_t> {
-    CF_RETURN_IF_ERROR(c.Exec("DELETE FROM jobs WHERE state = 'failed'"));
+    CF_RETURN_IF_ERROR(c.Exec(fmt::format("DELETE FROM jobs WHERE {} AND state = 'failed'", kFinished)));
     return c.Changes();
   });
 }
@@ -499,8 +523,10 @@ Result<QueueStats> SqliteJobQueue::GetStats() {
     if (auto t = (*oldest)->OptionalInt(0)) stats.oldest_waiting_ms = std::max<int64_t>(0, ToUnixMillis(now) - *t);
     (*oldest)->Reset();
 
-    auto durations = Prepare(c, "SELECT type, finished_at - started_at FROM jobs WHERE state = 'completed'"
-                                " AND finished_at >= ? ORDER BY finished_at DESC LIMIT 10000");
+    auto durations = Prepare(c, fmt::format("SELECT type, finished_at - started_at FROM jobs WHERE {} AND"
+                                            " state = 'completed' AND finished_at >= ? ORDER BY finished_at DESC"
+                                            " LIMIT 10000",
+                                            kFinished));
     if (!durations) return durations.status();
     (*durations)->Bind(1, ToUnixMillis(now - Millis(3'600'000)));
     std::map<std::string, std::vector<int64_t>> by_type;
@@ -603,14 +629,30 @@ Result<MaintenanceReport> SqliteJobQueue::RunMaintenance() {
       CF_RETURN_IF_ERROR(s.Bind(5, t.job_id).Run());
     }
 
-    auto completed = Prune(c, "completed", now, options_.completed_retention_age, options_.completed_retention_count);
-    if (!completed) return completed.status();
-    auto failed = Prune(c, "failed", now, options_.failed_retention_age, options_.failed_retention_count);
-    if (!failed) return failed.status();
-    rep.pruned = *completed + *failed;
     return rep;
   });
-  if (report.ok() && (report->promoted > 0 || !report->recovered.empty())) NotifyReady();
+  if (!report.ok()) return report;
+  if (report->promoted > 0 || !report->recovered.empty()) NotifyReady();
+  // Retention in chunks, each its own write: deleting thousands of rows at once
+  // held every other write up for tens of milliseconds.
+  for (const auto& [state, age, count] : {std::tuple{"completed", options_.completed_retention_age,
+                                                     options_.completed_retention_count},
+                                          std::tuple{"failed", options_.failed_retention_age,
+                                                     options_.failed_retention_count}}) {
+    const int64_t chunk = std::max<int64_t>(1, options_.prune_chunk);
+    auto cut = db_.Read<PruneCutoff>(
+        [&](SqliteConnection& c) { return FindPruneCutoff(c, state, clock_.Now(), age, count); });
+    for (;;) {
+      auto pruned = cut.ok() ? db_.Write<int64_t>([&](SqliteConnection& c) { return PruneSome(c, state, *cut, chunk); })
+                             : Result<int64_t>(cut.status());
+      if (!pruned) {  // the promotions and recoveries above stand; retention runs again next time
+        spdlog::error("job retention ({} jobs) failed: {}", state, pruned.status().ToString());
+        break;
+      }
+      report->pruned += *pruned;
+      if (*pruned < chunk) break;
+    }
+  }
   return report;
 }
 

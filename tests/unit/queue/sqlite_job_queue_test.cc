@@ -368,6 +368,28 @@ TEST_F(SqliteJobQueueTest, RetentionBoundsFinishedJobsByCountAndAge) {
   EXPECT_EQ(queue_->GetStats()->failed, 0);
 }
 
+// Retention deletes in chunks of its own writes, until nothing is left to
+// delete, and keeps the newest jobs.
+TEST_F(SqliteJobQueueTest, RetentionDeletesInChunksAndKeepsTheNewest) {
+  QueueOptions options;
+  options.completed_retention_count = 2;
+  options.prune_chunk = 2;
+  Open(options);
+  std::vector<std::string> finished;
+  for (int i = 0; i < 7; ++i) Add("t");
+  for (const Job& j : Claim()) {
+    clock_.Advance(Millis(1));
+    Finish(j.id, Status::Ok());
+    finished.push_back(j.id);
+  }
+  EXPECT_EQ(queue_->RunMaintenance()->pruned, 5);
+  EXPECT_EQ(queue_->GetStats()->completed, 2);
+  EXPECT_TRUE(queue_->Get(finished[5]).ok());
+  EXPECT_TRUE(queue_->Get(finished[6]).ok());
+  EXPECT_EQ(queue_->Get(finished[4]).status().code(), Code::kNotFound);
+  EXPECT_EQ(queue_->RunMaintenance()->pruned, 0);
+}
+
 TEST_F(SqliteJobQueueTest, ReadyCallbackFiresOnAddRetryAndResume) {
   int calls = 0;
   queue_->SetReadyCallback([&] { ++calls; });
