@@ -10,7 +10,6 @@
 
 #include "core/thread_name.h"
 
-
 namespace cancelflow::store {
 namespace {
 // Enough for every thread that reads at once (workers, HTTP workers, producers): a
