@@ -72,7 +72,7 @@ Status MoveLegacyAuditRows(SqliteDatabase& db, SqliteDatabase& audit) {
     after = rows->back().seq;
     moved += static_cast<int64_t>(rows->size());
   }
-  CF_RETURN_IF_ERROR(db.Write([](SqliteConnection& c) { return c.Exec("DROP TABLE audit_log"); }));
+  CF_RETURN_IF_ERROR(db.Write([](SqliteConnection& c) { return c.Exec("DROP TABLE IF EXISTS audit_log"); }));
   if (moved > 0) spdlog::info("moved {} audit rows from {:?} to {:?}", moved, db.path(), audit.path());
   return Status::Ok();
 }
