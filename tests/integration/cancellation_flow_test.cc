@@ -169,6 +169,47 @@ TEST_F(CancellationFlowTest, ApiRefusalFallsBackToWebhookAndConfirmation) {
   EXPECT_NE(std::find(timeline.begin(), timeline.end(), "webhook.received"), timeline.end());
 }
 
+// The provider confirms before the request waits for it (its outgoing webhook
+// job is held back here by pausing the type): the confirmation is not lost —
+// its job is retried until the request waits, and then completes it.
+TEST_F(CancellationFlowTest, AConfirmationArrivingBeforeTheWaitIsKeptUntilTheRequestWaits) {
+  ASSERT_TRUE(rt_->queue().Pause("cancellation.webhook").ok());
+  const std::string sub = AddSubscription("demo-silent");  // never confirms by itself
+  auto started = Initiate({.subscription_id = sub});
+  ASSERT_TRUE(WaitUntil([&] { return rt_->store().GetCancellation(started.request_id)->current_step == "webhook"; },
+                        std::chrono::seconds(30)));
+
+  const std::string body = fmt::format(
+      R"({{"type":"cancellation.confirmed","data":{{"requestId":"{}","confirmationCode":"EARLY-1"}}}})",
+      started.request_id);
+  const int64_t ts = ToUnixMillis(SystemClock::Get().Now()) / 1000;
+  auto posted = cancellation::HttpRequest(
+      "POST", fmt::format("http://127.0.0.1:{}/v1/webhooks/demo-silent", svc_->http_port()),
+      {{"Content-Type", "application/json"},
+       {"webhook-id", "msg_early"},
+       {"webhook-timestamp", std::to_string(ts)},
+       {"webhook-signature", *cancellation::SignStandardWebhook(demo::kDemoWebhookSecret, "msg_early", ts, body)}},
+      body, Millis(5000));
+  ASSERT_TRUE(posted.ok());
+  ASSERT_EQ(posted->status, 202);
+
+  // The confirmation's job finds the request not yet waiting and is retried.
+  ASSERT_TRUE(WaitUntil([&] {
+    EXPECT_TRUE(rt_->store().FlushAudit().ok());
+    auto retrying = rt_->store().QueryAudit({.action_globs = {"job.retrying"}, .limit = 100});
+    return retrying.ok() && std::any_of(retrying->begin(), retrying->end(), [](const store::AuditRecord& a) {
+             return a.metadata.find("webhook.update_status") != std::string::npos;
+           });
+  }, std::chrono::seconds(30)));
+  EXPECT_EQ(rt_->store().GetCancellation(started.request_id)->status, "processing");
+
+  ASSERT_TRUE(rt_->queue().Resume("cancellation.webhook").ok());
+  auto r = WaitForStatus(started.request_id, "completed");
+  EXPECT_EQ(r.method, "webhook");
+  EXPECT_EQ(r.confirmation_code, "EARLY-1");
+  EXPECT_EQ(rt_->store().GetSubscription(sub)->status, "cancelled");
+}
+
 TEST_F(CancellationFlowTest, WebhookTimeoutLeadsToManualInstructions) {
   const std::string sub = AddSubscription("demo-silent");
   auto started = Initiate({.subscription_id = sub});
