@@ -98,15 +98,45 @@ class Server final : public MockProvider {
     if (accept_thread_.joinable()) accept_thread_.join();
     beast::error_code ec;
     acceptor_.close(ec);
-    std::vector<std::thread> threads;
-    {
-      std::lock_guard lock(mu_);
-      threads.swap(threads_);
+    for (;;) {  // a session may still start a confirmation while the others are joined
+      std::map<uint64_t, std::thread> threads;
+      {
+        std::lock_guard lock(mu_);
+        threads.swap(threads_);
+      }
+      if (threads.empty()) break;
+      for (auto& [id, t] : threads) t.join();
     }
-    for (auto& t : threads) t.join();
   }
 
  private:
+  // Runs fn on a thread of its own, joined by the accept loop once it ended (so
+  // a long-running demo keeps no thread per past connection) or by Stop.
+  template <typename Fn>
+  void SpawnLocked(const char* name, Fn fn) {
+    const uint64_t id = next_thread_++;
+    // Started under mu_: the thread cannot report its end before it is in threads_.
+    threads_.emplace(id, std::thread([this, id, name, fn = std::move(fn)]() mutable {
+                       NameThisThread(name);
+                       fn();
+                       std::lock_guard done(mu_);
+                       ended_.push_back(id);
+                     }));
+  }
+
+  // The threads that ended, out of threads_, to be joined without mu_.
+  std::vector<std::thread> TakeEndedLocked() {
+    std::vector<std::thread> out;
+    for (uint64_t id : ended_) {
+      if (auto it = threads_.find(id); it != threads_.end()) {
+        out.push_back(std::move(it->second));
+        threads_.erase(it);
+      }
+    }
+    ended_.clear();
+    return out;
+  }
+
   void AcceptLoop() {
     while (!stopping_) {
       beast::error_code ec;
@@ -116,11 +146,13 @@ class Server final : public MockProvider {
         if (stopping_) return;
         continue;
       }
-      std::lock_guard lock(mu_);
-      threads_.emplace_back([this, s = std::move(socket)]() mutable {
-        NameThisThread("demo-session");
-        Session(std::move(s));
-      });
+      std::vector<std::thread> ended;
+      {
+        std::lock_guard lock(mu_);
+        ended = TakeEndedLocked();
+        SpawnLocked("demo-session", [this, s = std::move(socket)]() mutable { Session(std::move(s)); });
+      }
+      for (auto& t : ended) t.join();
     }
   }
 
@@ -224,8 +256,8 @@ class Server final : public MockProvider {
         const std::string external = StringMember(d, "externalId");
         const std::string code = Cancel(h.id, external);
         std::lock_guard lock(mu_);
-        threads_.emplace_back(
-            [this, callback, request_id, external, code] { Confirm(callback, request_id, external, code); });
+        SpawnLocked("demo-confirm",
+                    [this, callback, request_id, external, code] { Confirm(callback, request_id, external, code); });
       }
     }
     return Reply(req, http::status::accepted, {{"status", "accepted"}});
@@ -274,7 +306,9 @@ class Server final : public MockProvider {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::thread> threads_;                 // guarded by mu_
+  std::map<uint64_t, std::thread> threads_;          // sessions and confirmations, by number; guarded by mu_
+  std::vector<uint64_t> ended_;                      // threads whose work is done; guarded by mu_
+  uint64_t next_thread_ = 0;                         // guarded by mu_
   std::vector<int> open_fds_;                        // guarded by mu_
   std::map<std::string, int> calls_;                 // by idempotency key; guarded by mu_
   std::map<std::string, std::string> codes_;         // by idempotency key; guarded by mu_
