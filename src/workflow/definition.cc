@@ -35,10 +35,13 @@ std::string Definition::Validate() const {
         if (s.branches.empty()) return fmt::format("{}: parallel step {} has no branches", name, s.name);
         for (const auto& b : s.branches) {
           const Step* branch = Find(b);
-          if (branch == nullptr || branch->kind != StepKind::kJob) {
-            return fmt::format("{}: branch {:?} of {} is not a job step", name, b, s.name);
+          if (branch == nullptr || (branch->kind != StepKind::kJob && branch->kind != StepKind::kSequence)) {
+            return fmt::format("{}: branch {:?} of {} is neither a job step nor a nested sequence", name, b, s.name);
           }
         }
+        break;
+      case StepKind::kSequence:
+        if (s.sequence.empty()) return fmt::format("{}: nested sequence {} names no definition", name, s.name);
         break;
       case StepKind::kFinish:
         break;

@@ -6,10 +6,14 @@
 //  * kWaitEvent  wait for an event whose key matches the instance's wait key
 //                (e.g. "webhook.received:req_…"), up to a timeout.
 //  * kCondition  choose the next step from the context (branch or skip).
-//  * kParallel   run several kJob steps at once; go on when all succeed (or the
-//                first succeeds, with `any`); fail when that is no longer possible.
+//  * kParallel   run several kJob or kSequence steps at once; go on when all
+//                succeed (or the first succeeds, with `any`); fail when that is no
+//                longer possible.
+//  * kSequence   a nested sequence: run another registered definition
+//                (`sequence`) as a child instance and await its end — completed
+//                is success, any other end a failure. The child gets the
+//                parent's domain context; its id is "<parent id>.<step>.<visit>".
 //  * kFinish     end the workflow as completed or failed.
-// A nested sequence is a chain of steps through `next`.
 //
 // Transitions: `next` on success, `on_failure` on failure (empty: the workflow
 // fails), `on_timeout` when the step's timeout passes (empty: the workflow
@@ -28,7 +32,7 @@
 
 namespace cancelflow::workflow {
 
-enum class StepKind { kJob, kWaitEvent, kCondition, kParallel, kFinish };
+enum class StepKind { kJob, kWaitEvent, kCondition, kParallel, kSequence, kFinish };
 
 using Context = boost::json::object;
 
@@ -57,6 +61,9 @@ struct Step {
   // kParallel
   std::vector<std::string> branches;
   bool any = false;
+
+  // kSequence: the definition run as the nested sequence
+  std::string sequence;
 
   // kFinish
   bool succeed = true;

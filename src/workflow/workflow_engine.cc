@@ -19,7 +19,15 @@ namespace json = boost::json;
 // Engine bookkeeping inside the context, next to the domain's fields.
 constexpr const char* kSteps = "_steps";        // step → {status, error?, data?}
 constexpr const char* kVisits = "_visits";      // step → times entered
-constexpr const char* kParallel = "_parallel";  // group → {pending: {branch: jobId}, succeeded: [], failed: []}
+constexpr const char* kParallel = "_parallel";  // group → {pending: {branch: job or child id}, succeeded: [], failed: []}
+constexpr const char* kParent = "_parent";      // in a nested sequence: {workflowId, step} of its parent
+
+// A nested sequence's instance shares its root's id up to the first '.', and
+// its root's lock: a child's end advances its parent in the same transaction.
+std::string_view RootOf(std::string_view id) { return id.substr(0, id.find('.')); }
+
+// The wait key of a parent waiting for its nested sequence.
+std::string ChildKey(const std::string& child_id) { return "workflow:" + child_id; }
 
 Context ParseContext(const store::WorkflowInstance& w) {
   json::error_code ec;
@@ -96,7 +104,9 @@ const Definition* WorkflowEngine::Find(const std::string& name) const {
   return it == definitions_.end() ? nullptr : &it->second;
 }
 
-std::mutex& WorkflowEngine::LockFor(const std::string& id) { return locks_[std::hash<std::string>{}(id) % locks_.size()]; }
+std::mutex& WorkflowEngine::LockFor(const std::string& id) {
+  return locks_[std::hash<std::string_view>{}(RootOf(id)) % locks_.size()];
+}
 
 store::WorkflowInstance WorkflowEngine::Create(const std::string& definition, Context context,
                                                std::optional<TimePoint> start_at) const {
@@ -236,10 +246,26 @@ Status WorkflowEngine::Enter(store::WriteSet& set, store::WorkflowInstance& w, c
       staged();
       return Status::Ok();
     }
+    case StepKind::kSequence: {
+      auto child = StageChild(set, w, *step, ctx, visit, resume);
+      if (!child) return child.status();
+      w.status = "waiting";
+      w.wait_key = ChildKey(*child);
+      if (step->timeout > Millis(0)) w.wake_at = now + step->timeout;
+      staged();
+      return Status::Ok();
+    }
     case StepKind::kParallel: {
       json::object pending;
       for (const std::string& b : step->branches) {
-        auto job = add_job(*def.Find(b));
+        const Step& branch = *def.Find(b);
+        if (branch.kind == StepKind::kSequence) {
+          auto child = StageChild(set, w, branch, ctx, visit, resume);
+          if (!child) return child.status();
+          pending[b] = *child;
+          continue;
+        }
+        auto job = add_job(branch);
         if (!job) return job.status();
         pending[b] = job->id;
       }
@@ -253,7 +279,7 @@ Status WorkflowEngine::Enter(store::WriteSet& set, store::WorkflowInstance& w, c
 }
 
 Status WorkflowEngine::Finish(store::WriteSet& set, store::WorkflowInstance& w, const std::string& status,
-                              const std::string& why, const Announcement& after_save) {
+                              const std::string& why, const Announcement& after_save, bool tell_parent) {
   w.status = status;
   w.finished_at = clock_.Now();
   w.awaiting_job.reset();
@@ -267,6 +293,88 @@ Status WorkflowEngine::Finish(store::WriteSet& set, store::WorkflowInstance& w, 
                                                    : "workflow.failed";
   Publish(set, type, w, {{"status", status}, {"reason", why}});
   for (auto* o : observers_) o->OnWorkflowFinished(set, w);
+  return tell_parent ? ResolveParent(set, w, why) : Status::Ok();
+}
+
+Result<std::string> WorkflowEngine::StageChild(store::WriteSet& set, const store::WorkflowInstance& parent,
+                                               const Step& step, const Context& parent_context, int64_t visit,
+                                               bool resume) {
+  if (Find(step.sequence) == nullptr) {
+    return FailedPrecondition(fmt::format("{}: nested sequence {:?} is not registered", step.name, step.sequence));
+  }
+  const std::string id = fmt::format("{}.{}.{}", parent.id, step.name, visit);
+  if (resume) {  // entered before the restart: the child exists, or the transition never committed
+    if (auto existing = store_.GetWorkflow(id); existing.ok()) return id;
+  }
+  Context ctx;
+  for (const auto& [key, value] : parent_context) {
+    if (!key.starts_with("_")) ctx.emplace(key, value);  // the domain's fields, not the engine's
+  }
+  ctx[kParent] = {{"workflowId", parent.id}, {"step", step.name}};
+  store::WorkflowInstance child = Create(step.sequence, std::move(ctx));
+  child.id = id;
+  // Entered by the timer in a transaction of its own, like a start at a later
+  // date: so a child that ends at once finds its parent stored as waiting for it.
+  child.wake_at = child.created_at;
+  Publish(set, "workflow.started", child, {{"definition", child.definition}, {"parent", parent.id}});
+  Save(set, child);
+  set.AfterCommit([this] { WakeTimer(); });
+  return id;
+}
+
+Status WorkflowEngine::ResolveParent(store::WriteSet& set, const store::WorkflowInstance& child,
+                                     const std::string& why) {
+  Context ctx = ParseContext(child);
+  const auto* link = ctx.if_contains(kParent);
+  if (link == nullptr || !link->is_object()) return Status::Ok();
+  const std::string parent_id = StringMember(link->as_object(), "workflowId");
+  const std::string step_name = StringMember(link->as_object(), "step");
+  auto parent = store_.GetWorkflow(parent_id);  // under the root's lock, which this transition holds
+  if (!parent) return parent.status().code() == Code::kNotFound ? Status::Ok() : parent.status();
+  if (parent->finished() || !parent->current_step) return Status::Ok();
+  const Definition* def = Find(parent->definition);
+  if (def == nullptr) return FailedPrecondition("workflow definition " + parent->definition + " is not registered");
+  const Step* current = def->Find(*parent->current_step);
+  if (current == nullptr) return Internal("unknown current step " + *parent->current_step);
+  StepOutcome outcome;
+  if (child.status != "completed") {
+    outcome = {StepResult::kFailed,
+               Status(Code::kAborted, fmt::format("nested sequence {} {}: {}", child.definition, child.status, why))};
+  }
+  if (current->kind == StepKind::kSequence) {
+    if (current->name != step_name || parent->wait_key != ChildKey(child.id)) return Status::Ok();  // stale
+    return CompleteStep(set, *parent, *def, *current, std::move(outcome));
+  }
+  // A branch of a parallel group (a result for anything else is ignored there).
+  return ApplyJobOutcome(set, *parent, *def, step_name, child.id, std::move(outcome));
+}
+
+Status WorkflowEngine::AbortChildren(store::WriteSet& set, const store::WorkflowInstance& w, const std::string& why) {
+  if (!w.current_step) return Status::Ok();
+  const Definition* def = Find(w.definition);
+  const Step* step = def == nullptr ? nullptr : def->Find(*w.current_step);
+  if (step == nullptr) return Status::Ok();
+  std::vector<std::string> children;
+  const std::string prefix = ChildKey(w.id + ".");
+  if (step->kind == StepKind::kSequence && w.wait_key && w.wait_key->starts_with(prefix)) {
+    children.push_back(w.wait_key->substr(ChildKey("").size()));
+  } else if (step->kind == StepKind::kParallel) {
+    Context ctx = ParseContext(w);
+    for (const auto& [branch, id] : Member(Member(Member(ctx, kParallel), step->name.c_str()), "pending")) {
+      if (id.is_string() && id.as_string().starts_with(w.id + ".")) children.emplace_back(id.as_string());
+    }
+  }
+  for (const std::string& id : children) {
+    auto child = store_.GetWorkflow(id);
+    if (!child) {
+      if (child.status().code() == Code::kNotFound) continue;
+      return child.status();
+    }
+    if (child->finished()) continue;
+    CF_RETURN_IF_ERROR(AbortChildren(set, *child, why));
+    if (child->awaiting_job) (void)queue_.Remove(*child->awaiting_job);  // if it has not started
+    CF_RETURN_IF_ERROR(Finish(set, *child, "aborted", why, nullptr, /*tell_parent=*/false));
+  }
   return Status::Ok();
 }
 
@@ -399,6 +507,7 @@ Status WorkflowEngine::Abort(const std::string& workflow_id, const std::string& 
   if (w->finished()) return FailedPrecondition("workflow " + workflow_id + " is already " + w->status);
   if (w->awaiting_job) (void)queue_.Remove(*w->awaiting_job);  // if it has not started
   store::WriteSet set;
+  CF_RETURN_IF_ERROR(AbortChildren(set, *w, reason));
   CF_RETURN_IF_ERROR(Finish(set, *w, "aborted", reason));
   return Commit(set, workflow_id);
 }
@@ -441,6 +550,7 @@ Status WorkflowEngine::ResumeIn(store::WriteSet& set, store::WorkflowInstance& w
       // Re-entering finds the step's job by its unique key and handles a result that came meanwhile.
       return Enter(set, w, def, step->name, /*resume=*/true);
     case StepKind::kWaitEvent:
+    case StepKind::kSequence:  // the child resumes by itself and then advances its parent
       return w.wait_key ? Status::Ok() : Enter(set, w, def, step->name, true);
     case StepKind::kParallel: {
       Context ctx = ParseContext(w);
@@ -478,8 +588,9 @@ Status WorkflowEngine::FireTimer(const std::string& workflow_id) {
   const Step* step = def->Find(*w->current_step);
   if (step == nullptr) return Internal("unknown current step " + *w->current_step);
   if (w->awaiting_job) (void)queue_.Remove(*w->awaiting_job);  // if it has not started
-  CF_RETURN_IF_ERROR(CompleteStep(set, *w, *def, *step,
-                                  {StepResult::kTimedOut, DeadlineExceeded(fmt::format("step {} timed out", step->name))}));
+  const std::string why = fmt::format("step {} timed out", step->name);
+  CF_RETURN_IF_ERROR(AbortChildren(set, *w, why));
+  CF_RETURN_IF_ERROR(CompleteStep(set, *w, *def, *step, {StepResult::kTimedOut, DeadlineExceeded(why)}));
   return Commit(set, workflow_id);
 }
 

@@ -18,8 +18,13 @@
 // outcome to OnFinished (the engine is a JobObserver), and the bus delivers
 // awaited events.
 //
+// Nested sequences (StepKind::kSequence) run as child instances with ids
+// "<parent>.<step>.<visit>"; a child's end and its parent's next step are one
+// transition. A parent aborted or timed out aborts its unfinished children.
+//
 // Thread-safety: all methods may be called from any thread; transitions of one
-// instance are serialised by a lock striped over instance ids. Calls block on
+// instance are serialised by a lock striped over root instance ids (a nested
+// sequence shares its root's lock). Calls block on
 // the store; never call them on an I/O thread.
 //
 // Invariants:
@@ -119,8 +124,18 @@ class WorkflowEngine final : public queue::JobObserver {
   // Moves the instance into `step`.
   Status Enter(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def, const std::string& step,
                bool resume = false, const Announcement& after_save = nullptr);
+  // Ends `w`; a nested sequence then advances its parent in the same set
+  // (unless the parent is what ends it: `tell_parent` false).
   Status Finish(store::WriteSet& set, store::WorkflowInstance& w, const std::string& status, const std::string& why,
-                const Announcement& after_save = nullptr);
+                const Announcement& after_save = nullptr, bool tell_parent = true);
+  // Stages a new child instance running `step.sequence` for `parent`, pending
+  // until the timer enters its first step; returns its id.
+  Result<std::string> StageChild(store::WriteSet& set, const store::WorkflowInstance& parent, const Step& step,
+                                 const Context& parent_context, int64_t visit, bool resume);
+  // The end of nested sequence `child` as the outcome of its parent's step (or parallel branch).
+  Status ResolveParent(store::WriteSet& set, const store::WorkflowInstance& child, const std::string& why);
+  // Aborts the unfinished nested sequences `w`'s current step waits for, depth first.
+  Status AbortChildren(store::WriteSet& set, const store::WorkflowInstance& w, const std::string& why);
   Status CompleteStep(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def, const Step& step,
                       StepOutcome outcome);
   Status OnJobOutcome(const std::string& workflow_id, const std::string& step_name, const std::string& job_id,

@@ -23,6 +23,16 @@ Step JobStep(std::string name, std::string type, std::string next, int progress 
   return s;
 }
 
+Step SequenceStep(std::string name, std::string definition, std::string next, int progress = 0) {
+  Step s;
+  s.name = std::move(name);
+  s.kind = StepKind::kSequence;
+  s.sequence = std::move(definition);
+  s.next = std::move(next);
+  s.progress = progress;
+  return s;
+}
+
 Step FinishStep(std::string name, bool succeed) {
   Step s;
   s.name = std::move(name);
@@ -97,6 +107,31 @@ class WorkflowEngineTest : public ::testing::Test {
                    {any, JobStep("left", "t.left", ""), JobStep("right", "t.right", ""),
                     JobStep("notify", "t.notify", "")}},
         Definition{"fails", "a", {JobStep("a", "t.a", "")}},
+        // Nested sequences: `inner` runs as a child of `outer`'s step `nested`, of a
+        // parallel group's branch in `fan`, and under a timeout in `slow_outer`.
+        Definition{"inner", "x", {JobStep("x", "t.x", "y"), JobStep("y", "t.y", "")}},
+        Definition{"outer", "a", {JobStep("a", "t.a", "nested"), [] {
+                                    Step n = SequenceStep("nested", "inner", "c", 50);
+                                    n.on_failure = "recover";
+                                    return n;
+                                  }(),
+                                  JobStep("c", "t.c", ""), JobStep("recover", "t.recover", "")}},
+        Definition{"fan", "both", {[] {
+                                     Step g;
+                                     g.name = "both";
+                                     g.kind = StepKind::kParallel;
+                                     g.branches = {"seq", "job"};
+                                     g.next = "c";
+                                     return g;
+                                   }(),
+                                   SequenceStep("seq", "inner", ""), JobStep("job", "t.b", ""), JobStep("c", "t.c", "")}},
+        Definition{"slow_outer", "nested", {[] {
+                                              Step n = SequenceStep("nested", "inner", "c");
+                                              n.timeout = Millis(1000);
+                                              n.on_timeout = "late";
+                                              return n;
+                                            }(),
+                                            JobStep("c", "t.c", ""), JobStep("late", "t.late", "")}},
         Definition{"explicit_end", "a", {[] {
                                              Step a = JobStep("a", "t.a", "ok");
                                              a.on_failure = "rejected";
@@ -354,6 +389,118 @@ TEST(WorkflowDefinition, ValidateNamesTheProblem) {
   EXPECT_NE(no_start.Validate().find("start"), std::string::npos);
   Definition ok{"ok", "a", {JobStep("a", "t", "")}};
   EXPECT_EQ(ok.Validate(), "");
+}
+
+}  // namespace
+}  // namespace cancelflow::workflow
+
+namespace cancelflow::workflow {
+namespace {
+
+using Types = std::vector<std::string>;
+
+// A nested sequence runs as a child instance (entered by the timer), and its
+// end advances the parent in the same transition.
+TEST_F(WorkflowEngineTest, ANestedSequenceRunsAsAChildAndItsEndAdvancesTheParent) {
+  auto w = engine_->Start("outer", {{"requestId", "req_1"}});
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(RunJobs(), Types{"t.a"});
+  const std::string child = w->id + ".nested.1";
+  EXPECT_EQ(Get(w->id).status, "waiting");
+  EXPECT_EQ(Get(w->id).progress, 50);
+  EXPECT_EQ(Get(child).status, "pending");
+  EXPECT_EQ(RunJobs(), Types{});
+  engine_->RunDue();  // the child enters its first step
+  EXPECT_EQ(RunJobs(), Types{"t.x"});
+  EXPECT_EQ(RunJobs(), Types{"t.y"});
+  EXPECT_EQ(Get(child).status, "completed");
+  EXPECT_EQ(Get(w->id).current_step, "c");
+  EXPECT_EQ(RunJobs(), Types{"t.c"});
+  EXPECT_EQ(Get(w->id).status, "completed");
+  Context ctx = ContextOf(child);
+  EXPECT_EQ(ctx.at("requestId"), "req_1");  // the parent's domain context
+  EXPECT_EQ(ctx.at("_parent").at("workflowId"), w->id.c_str());
+  EXPECT_FALSE(ctx.contains("_steps") && ctx.at("_steps").as_object().contains("a"));  // not the parent's bookkeeping
+  EXPECT_EQ(ContextOf(w->id).at("_steps").at("nested").at("status"), "succeeded");
+}
+
+TEST_F(WorkflowEngineTest, AFailedNestedSequenceTakesItsStepsFailurePath) {
+  auto w = engine_->Start("outer", {});
+  RunJobs();
+  engine_->RunDue();
+  RunJobs();  // x
+  EXPECT_EQ(RunJobs([](const std::string& type) {
+              return type == "t.y" ? FailedPrecondition("y refused") : Status::Ok();
+            }),
+            Types{"t.y"});
+  EXPECT_EQ(Get(w->id + ".nested.1").status, "failed");
+  EXPECT_EQ(RunJobs(), Types{"t.recover"});
+  EXPECT_EQ(Get(w->id).status, "completed");
+  const std::string error = json::serialize(ContextOf(w->id).at("_steps").at("nested"));
+  EXPECT_NE(error.find("y refused"), std::string::npos) << error;
+}
+
+TEST_F(WorkflowEngineTest, AParallelGroupWaitsForItsNestedSequenceBranch) {
+  auto w = engine_->Start("fan", {});
+  EXPECT_EQ(RunJobs(), Types{"t.b"});
+  EXPECT_EQ(Get(w->id).current_step, "both");  // the nested branch is still running
+  engine_->RunDue();
+  EXPECT_EQ(RunJobs(), Types{"t.x"});
+  EXPECT_EQ(RunJobs(), Types{"t.y"});
+  EXPECT_EQ(RunJobs(), Types{"t.c"});
+  EXPECT_EQ(Get(w->id).status, "completed");
+}
+
+TEST_F(WorkflowEngineTest, AbortingTheParentAbortsItsNestedSequence) {
+  auto w = engine_->Start("outer", {});
+  RunJobs();
+  engine_->RunDue();  // the child waits for its t.x job
+  ASSERT_TRUE(engine_->Abort(w->id, "user asked").ok());
+  EXPECT_EQ(Get(w->id).status, "aborted");
+  EXPECT_EQ(Get(w->id + ".nested.1").status, "aborted");
+  EXPECT_EQ(RunJobs(), Types{});  // the child's unstarted job is gone
+}
+
+TEST_F(WorkflowEngineTest, ATimedOutNestedStepAbortsItsChild) {
+  auto w = engine_->Start("slow_outer", {});
+  engine_->RunDue();
+  EXPECT_EQ(RunJobs(), Types{"t.x"});
+  clock_.Advance(Millis(1001));
+  engine_->RunDue();
+  EXPECT_EQ(Get(w->id + ".nested.1").status, "aborted");
+  EXPECT_EQ(RunJobs(), Types{"t.late"});
+  EXPECT_EQ(Get(w->id).status, "completed");
+}
+
+TEST_F(WorkflowEngineTest, ANestedSequenceResumesAfterARestartAndStillAdvancesItsParent) {
+  auto w = engine_->Start("outer", {});
+  RunJobs();
+  NewEngine();  // a restart while the child is pending
+  ASSERT_TRUE(engine_->ResumeAll().ok());
+  engine_->RunDue();
+  EXPECT_EQ(RunJobs(), Types{"t.x"});
+  NewEngine();  // and while it waits for its second job
+  ASSERT_TRUE(engine_->ResumeAll().ok());
+  EXPECT_EQ(RunJobs(), Types{"t.y"});
+  EXPECT_EQ(RunJobs(), Types{"t.c"});
+  EXPECT_EQ(Get(w->id).status, "completed");
+}
+
+TEST(WorkflowDefinition, ParallelBranchesAreJobsOrNestedSequences) {
+  Step g;
+  g.name = "g";
+  g.kind = StepKind::kParallel;
+  g.branches = {"s"};
+  Step s = SequenceStep("s", "", "");
+  EXPECT_NE(Definition({"d", "g", {g, s}}).Validate().find("names no definition"), std::string::npos);
+  s.sequence = "inner";
+  EXPECT_EQ(Definition({"d", "g", {g, s}}).Validate(), "");
+  Step c;
+  c.name = "s";
+  c.kind = StepKind::kCondition;
+  c.choose = [](const Context&) { return std::string(); };
+  EXPECT_NE(Definition({"d", "g", {g, c}}).Validate().find("neither a job step nor a nested sequence"),
+            std::string::npos);
 }
 
 }  // namespace
