@@ -111,6 +111,7 @@ void Service::Stop(Millis grace) {
   if (hub_) hub_->Stop();
   if (pool_) pool_->Stop(grace);
   if (engine_) engine_->Stop();
+  if (notifier_) notifier_->Drain();  // what was committed is announced
   if (mock_) mock_->Stop();
 }
 

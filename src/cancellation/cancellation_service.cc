@@ -394,7 +394,7 @@ void CancellationService::OnStepStarted(store::WriteSet& set, const store::Workf
   r.updated_at = clock_.Now();
   if (starting) Emit(set, "cancellation.processing", r);
   // The request's new state and its progress notification are written with
-  // the transition; the notification is announced after the events.
+  // the transition; the notification is announced in seq order (Notifier).
   const ProviderConfig* p = providers_.Find(StringMember(ContextOf(w), "provider"));
   const std::string message =
       StepMessage(step.name, p != nullptr ? p->display_name : "the provider");
@@ -402,7 +402,7 @@ void CancellationService::OnStepStarted(store::WriteSet& set, const store::Workf
   if (r.notify_realtime && !message.empty()) {
     const size_t i = staged->notifications.size();
     staged->notifications.push_back(ProgressNotification(r, message));
-    set.AfterCommit([this, staged, i] { notifier_.Announce(staged->notifications[i]); });
+    set.OnCommit([this, staged, i] { notifier_.AnnounceInOrder(staged->notifications[i]); });
   }
 }
 

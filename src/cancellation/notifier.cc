@@ -9,10 +9,16 @@ namespace cancelflow::cancellation {
 Result<store::Notification> Notifier::Send(const std::string& user_id, const std::string& type,
                                            const std::string& title, const std::string& message,
                                            const std::string& priority, boost::json::object data) {
-  auto stored = store_.AddNotification(Make(user_id, type, title, message, priority, data));
-  if (!stored) return stored.status();
-  Announce(*stored);
-  return stored;
+  auto n = std::make_shared<store::Notification>(Make(user_id, type, title, message, priority, data));
+  store::WriteSet set;
+  set.Add([n](store::Transaction& tx) { return tx.AddNotification(*n); });
+  set.OnCommit([this, n] { AnnounceInOrder(*n); });
+  CF_RETURN_IF_ERROR(store_.Commit(set));
+  return *n;
+}
+
+void Notifier::AnnounceInOrder(const store::Notification& stored) {
+  announcer_.Post([this, stored] { Announce(stored); });
 }
 
 store::Notification Notifier::Make(const std::string& user_id, const std::string& type,

@@ -119,13 +119,13 @@ void SqliteDatabase::Submit(WriteFn fn, DoneFn done) {
   cv_.notify_one();
 }
 
-Status SqliteDatabase::Write(const WriteFn& fn) {
+Status SqliteDatabase::Write(const WriteFn& fn, const std::function<void()>& on_commit) {
   std::promise<Status> promise;
   auto future = promise.get_future();
   {
     std::unique_lock lock(mu_);
     queue_.push_back(Task{[&fn](SqliteConnection& c) { return fn(c); },
-                          [&promise](const Status& s) { promise.set_value(s); }});
+                          [&promise](const Status& s) { promise.set_value(s); }, on_commit});
     // Uncontended, the caller commits its own write (no thread hand-off); else
     // the writer thread, which works through the queue batch after batch, has it.
     if (!combining_ && queue_.size() == 1) {
@@ -197,6 +197,11 @@ void SqliteDatabase::RunBatch(std::vector<Task>& batch) {
     }
   }
   if (!tx.ok()) spdlog::error("sqlite transaction on {:?} failed: {}", path_, tx.ToString());
+  if (tx.ok()) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].on_commit && results[i].ok()) batch[i].on_commit();
+    }
+  }
   for (size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].done) batch[i].done(tx.ok() ? results[i] : tx);
   }

@@ -83,7 +83,10 @@ class SqliteDatabase {
   void Submit(WriteFn fn, DoneFn done = nullptr);
 
   // Runs fn on the writer thread and waits until its transaction committed.
-  Status Write(const WriteFn& fn);
+  // `on_commit`, if set, runs on the combining thread right after the commit
+  // of a successful fn, in commit order (before any caller is woken); it must
+  // be quick and must not call Write.
+  Status Write(const WriteFn& fn, const std::function<void()>& on_commit = nullptr);
   template <typename T>
   Result<T> Write(const std::function<Result<T>(SqliteConnection&)>& fn) {
     std::optional<Result<T>> out;
@@ -114,6 +117,7 @@ class SqliteDatabase {
   struct Task {
     WriteFn fn;
     DoneFn done;
+    std::function<void()> on_commit;
   };
 
   SqliteDatabase(std::string path, std::unique_ptr<SqliteConnection> writer,

@@ -109,10 +109,12 @@ Status SqliteStore::Ping() {
 }
 
 Status SqliteStore::Commit(WriteSet& set) {
-  CF_RETURN_IF_ERROR(db_.Write([&](SqliteConnection& c) {
-    SqliteTransaction tx(c, db_);
-    return set.Apply(tx);
-  }));
+  CF_RETURN_IF_ERROR(db_.Write(
+      [&](SqliteConnection& c) {
+        SqliteTransaction tx(c, db_);
+        return set.Apply(tx);
+      },
+      set.has_on_commit() ? std::function<void()>([&set] { set.RunOnCommit(); }) : nullptr));
   set.RunAfterCommit();
   return Status::Ok();
 }

@@ -73,8 +73,9 @@ class Store {
   virtual Status Ping() = 0;
 
   // Runs the set's writes in one transaction; once it committed, runs the
-  // set's after-commit actions on the calling thread and returns OK. On an
-  // error nothing of the set is written and no action runs.
+  // set's on-commit actions on the committing thread in commit order (across
+  // all sets), then its after-commit actions on the calling thread, and
+  // returns OK. On an error nothing of the set is written and no action runs.
   virtual Status Commit(WriteSet& set) = 0;
 
   // Queues records for the audit log without waiting; they are written in

@@ -10,7 +10,12 @@
 //
 // Usage: callers stage writes with Add (they run later, on the writer, and must
 // only write: compute everything before) and actions with AfterCommit, then
-// hand the set to Store::Commit. Participants of one set that must see each
+// hand the set to Store::Commit. OnCommit actions run earlier and elsewhere: on
+// the store's committing thread, right after the commit, in the order in which
+// the store committed its transactions — for what must follow that order (the
+// seq of notifications: a live SSE stream only sends increasing ids). They must
+// be quick and must not block or call the store: hand the work to a thread of
+// your own (core/serial_executor.h), in order. Participants of one set that must see each
 // other's staged values share them through Keep/Find by key.
 //
 // Not thread-safe: a set belongs to the thread that builds and commits it.
@@ -50,7 +55,8 @@ class WriteSet {
 
   void Add(Write write) { writes_.push_back(std::move(write)); }
   void AfterCommit(Action action) { after_commit_.push_back(std::move(action)); }
-  bool empty() const { return writes_.empty() && after_commit_.empty(); }
+  void OnCommit(Action action) { on_commit_.push_back(std::move(action)); }
+  bool empty() const { return writes_.empty() && after_commit_.empty() && on_commit_.empty(); }
 
   // A value staged by one participant for the others (nullptr when absent or of another type).
   template <typename T>
@@ -70,6 +76,12 @@ class WriteSet {
     for (const Write& w : writes_) CF_RETURN_IF_ERROR(w(tx));
     return Status::Ok();
   }
+  // For Store implementations, on the committing thread right after the commit.
+  void RunOnCommit() {
+    for (auto& a : on_commit_) a();
+    on_commit_.clear();
+  }
+  bool has_on_commit() const { return !on_commit_.empty(); }
   // For Store implementations, after the commit: runs the actions in order, once.
   void RunAfterCommit() {
     auto actions = std::move(after_commit_);
@@ -84,6 +96,7 @@ class WriteSet {
   };
   std::vector<Write> writes_;
   std::vector<Action> after_commit_;
+  std::vector<Action> on_commit_;
   std::map<std::string, Kept> kept_;
 };
 
