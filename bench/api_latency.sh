@@ -33,6 +33,7 @@ token=$("$bin" tokens create --user loader | tail -1)
 "$bin" serve --demo --addr 127.0.0.1:3902 >>"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:3902/healthz >/dev/null && break; sleep 0.1; done
+[[ -n "${PERF_OUT:-}" ]] && { perf record -F 999 -g -o "$PERF_OUT" -p $pid >/dev/null 2>&1 & perf_pid=$!; sleep 0.2; }
 "$driver" --port 3902 --token "$token" --count "$count" --rate "$rate" --connections "$connections"
 # The server's CPU time by thread name over its life (setup included), per request.
 tck=$(getconf CLK_TCK)

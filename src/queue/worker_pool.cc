@@ -95,7 +95,7 @@ void WorkerPool::Stop(Millis grace) {
     std::lock_guard lock(mu_);
     maintenance_stop_ = true;
   }
-  cv_.notify_all();
+  maintenance_cv_.notify_all();
   maintenance_.join();
   queue_.SetReadyCallback(nullptr);
 }
@@ -199,7 +199,9 @@ void WorkerPool::Finish(JobResult result) {
     }
     lock.lock();
   }
-  cv_.notify_all();
+  // Only Stop waits for running jobs and reports; waking every worker (and
+  // the maintenance thread) after each job cost a futex round trip apiece.
+  if (stopping_) cv_.notify_all();
 }
 
 void WorkerPool::Report(const std::vector<JobTransition>& transitions) {
@@ -234,7 +236,7 @@ void WorkerPool::MaintenanceLoop() {
       spdlog::error("worker pool: maintenance failed: {}", rep.status().ToString());
     }
     lock.lock();
-    cv_.wait_until(lock, SteadyDeadline(interval), [&] { return maintenance_stop_; });
+    maintenance_cv_.wait_until(lock, SteadyDeadline(interval), [&] { return maintenance_stop_; });
   }
 }
 

@@ -92,8 +92,9 @@ class WorkerPool {
   std::map<std::string, JobHandler> handlers_;  // written before Start only
 
   std::mutex mu_;
-  std::condition_variable cv_;       // buffer filled, fetch or report done, shutdown
+  std::condition_variable cv_;       // buffer filled or fetch done; while stopping, also a job or report done
   std::condition_variable idle_cv_;  // the idle fetcher: a job was added, or shutdown
+  std::condition_variable maintenance_cv_;  // the maintenance thread: shutdown
   std::deque<Job> buffer_;                                // claimed, not started; guarded by mu_
   std::map<std::string, std::stop_source> running_;      // guarded by mu_
   std::vector<JobResult> done_;                           // not yet reported; guarded by mu_
