@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 count="${1:-4000}"
 rate="${2:-1000}"
 connections="${3:-8}"
-bin=./build/release/cancelflow
+bin="${CANCELFLOW_BIN:-./build/release/cancelflow}"
 driver=./build/release/bench/api_latency
 work=$(mktemp -d)
 pid=""
