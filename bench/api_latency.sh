@@ -6,6 +6,7 @@
 # the server's CPU per request by thread name (the HTTP handler pool shows as
 # `cancelflow`). The driver runs on the same cores as the server.
 #   bash bench/api_latency.sh [count=4000] [rate=1000] [connections=8]
+# CANCELFLOW_BIN picks another server binary (A/B runs); PERF_OUT records a profile.
 # Results go to docs/BENCHMARKS.md by hand, with this command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,8 @@ token=$("$bin" tokens create --user loader | tail -1)
 "$bin" serve --demo --addr 127.0.0.1:3902 >>"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:3902/healthz >/dev/null && break; sleep 0.1; done
-[[ -n "${PERF_OUT:-}" ]] && { perf record -F 999 -g -o "$PERF_OUT" -p $pid >/dev/null 2>&1 & perf_pid=$!; sleep 0.2; }
+# PERF_OUT=file: a perf profile of the server during the run (it ends with the server).
+[[ -n "${PERF_OUT:-}" ]] && { perf record -F 999 -g -o "$PERF_OUT" -p $pid >/dev/null 2>&1 & sleep 0.2; }
 "$driver" --port 3902 --token "$token" --count "$count" --rate "$rate" --connections "$connections"
 # The server's CPU time by thread name over its life (setup included), per request.
 tck=$(getconf CLK_TCK)
