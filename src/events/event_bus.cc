@@ -61,7 +61,7 @@ Event EventBus::Publish(Event e) {
     rec.action = e.type;
     rec.resource = e.resource;
     rec.result = AuditResultOf(e);
-    rec.metadata = boost::json::serialize(Redact(e.data));
+    rec.metadata = RedactedJson(e.data);
     rec.timestamp = e.timestamp;
     std::vector<store::AuditRecord> records;
     records.push_back(std::move(rec));

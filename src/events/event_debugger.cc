@@ -11,7 +11,7 @@ EventDebugger::EventDebugger(EventBus& bus)
     : subscription_(bus.Subscribe("*", [](const Event& e) {
         spdlog::debug("event {} {} resource={} user={} data={}", e.type, e.id, e.resource,
                       e.user_id.value_or("-"),
-                      boost::json::serialize(Redact(e.data)));
+                      RedactedJson(e.data));
       })) {}
 
 }  // namespace cancelflow::events

@@ -41,11 +41,45 @@ bool IsSecretKey(std::string_view key) {
   static constexpr std::array<std::string_view, 10> kNeedles = {
       "token", "secret", "password", "passwd", "authorization", "apikey", "credential", "signature", "cookie",
       "privatekey"};
-  // "X-Api-Key", "api_key" and "apiKey" all read "xapikey"/"apikey" here.
-  std::string k = Lower(key);
-  std::erase_if(k, [](char c) { return c == '-' || c == '_'; });
-  return std::any_of(kNeedles.begin(), kNeedles.end(),
-                     [&](std::string_view n) { return k.find(n) != std::string::npos; });
+  // "X-Api-Key", "api_key" and "apiKey" all read "xapikey"/"apikey" here. Keys
+  // are short: folded on the stack, as every event's every key comes here.
+  std::array<char, 64> buf;
+  std::string heap;
+  std::string_view k;
+  if (key.size() <= buf.size()) {
+    size_t n = 0;
+    for (unsigned char c : key) {
+      if (c != '-' && c != '_') buf[n++] = static_cast<char>(std::tolower(c));
+    }
+    k = std::string_view(buf.data(), n);
+  } else {
+    heap = Lower(key);
+    std::erase_if(heap, [](char c) { return c == '-' || c == '_'; });
+    k = heap;
+  }
+  return std::any_of(kNeedles.begin(), kNeedles.end(), [&](std::string_view n) { return k.find(n) != k.npos; });
+}
+
+bool NeedsRedaction(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::object:
+      return std::any_of(v.get_object().begin(), v.get_object().end(), [](const auto& member) {
+        return (IsSecretKey(member.key()) && !member.value().is_null()) || NeedsRedaction(member.value());
+      });
+    case boost::json::kind::array:
+      return std::any_of(v.get_array().begin(), v.get_array().end(), [](const auto& e) { return NeedsRedaction(e); });
+    case boost::json::kind::string: {
+      const std::string_view s = v.get_string();
+      return LooksLikeSecret(s) || IsEmail(s);
+    }
+    default:
+      return false;
+  }
+}
+
+std::string RedactedJson(const boost::json::value& v) {
+  // Most events carry nothing to hide: serialized as they are, without a copy.
+  return boost::json::serialize(NeedsRedaction(v) ? Redact(v) : v);
 }
 
 std::string MaskEmail(std::string_view email) {

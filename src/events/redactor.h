@@ -21,6 +21,10 @@
 namespace cancelflow::events {
 
 boost::json::value Redact(const boost::json::value& v);
+// Whether Redact would change anything in `v`.
+bool NeedsRedaction(const boost::json::value& v);
+// serialize(Redact(v)), without copying a value that has nothing to hide.
+std::string RedactedJson(const boost::json::value& v);
 std::string RedactString(std::string_view s);
 bool IsSecretKey(std::string_view key);
 std::string MaskEmail(std::string_view email);

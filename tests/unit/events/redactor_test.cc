@@ -40,5 +40,25 @@ TEST(Redactor, EmailsKeepFirstLetterAndDomain) {
   EXPECT_EQ(RedactString("plain text"), "plain text");
 }
 
+// RedactedJson skips the copy only when Redact would change nothing.
+TEST(Redactor, RedactedJsonEqualsSerializedRedactWhateverTheInput) {
+  for (const char* text : {
+           R"({"requestId": "req_1", "progress": 40, "step": "api", "ok": true, "list": [1, "a"]})",
+           R"({"deep": {"deeper": [{"apiKey": "k"}]}})",
+           R"({"note": "Bearer abc"})",
+           R"({"to": ["x", "bob@mail.example.org"]})",
+           R"({"a_very_long_key_name_that_goes_past_the_sixty_four_bytes_kept_on_the_stack_token": "v"})",
+           R"({"a_very_long_key_name_that_goes_past_the_sixty_four_bytes_kept_on_the_stack_plain": "v"})",
+           R"({"providerToken": null})",
+       }) {
+    const auto v = boost::json::parse(text);
+    EXPECT_EQ(RedactedJson(v), boost::json::serialize(Redact(v))) << text;
+    EXPECT_EQ(NeedsRedaction(v), Redact(v) != v) << text;
+  }
+  EXPECT_TRUE(IsSecretKey("X-API-KEY"));
+  EXPECT_TRUE(IsSecretKey("private_key"));
+  EXPECT_FALSE(IsSecretKey("requestId"));
+}
+
 }  // namespace
 }  // namespace cancelflow::events
