@@ -12,8 +12,8 @@ namespace {
 constexpr const char* kAuditColumns = "seq, id, user_id, action, resource, result, metadata, timestamp";
 
 AuditRecord ReadAuditRecord(const SqliteStatement& s) {
-  return AuditRecord{s.Int(0),         s.Text(1), s.OptionalText(2), s.Text(3), s.Text(4),
-                     s.Text(5),        s.Text(6), FromUnixMillis(s.Int(7))};
+  return AuditRecord{s.Int(0), s.Text(1), s.OptionalText(2), s.Text(3),
+                     s.Text(4), s.Text(5), s.Text(6), FromUnixMillis(s.Int(7))};
 }
 
 // Inserts the rows; with `keep_seq` under their own seq, skipping a seq already
