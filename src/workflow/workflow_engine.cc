@@ -349,7 +349,7 @@ Status WorkflowEngine::ResolveParent(store::WriteSet& set, const store::Workflow
   return ApplyJobOutcome(set, *parent, *def, step_name, child.id, std::move(outcome));
 }
 
-Status WorkflowEngine::AbortChildren(store::WriteSet& set, const store::WorkflowInstance& w, const std::string& why) {
+Status WorkflowEngine::AbortPending(store::WriteSet& set, const store::WorkflowInstance& w, const std::string& why) {
   if (!w.current_step) return Status::Ok();
   const Definition* def = Find(w.definition);
   const Step* step = def == nullptr ? nullptr : def->Find(*w.current_step);
@@ -361,7 +361,12 @@ Status WorkflowEngine::AbortChildren(store::WriteSet& set, const store::Workflow
   } else if (step->kind == StepKind::kParallel) {
     Context ctx = ParseContext(w);
     for (const auto& [branch, id] : Member(Member(Member(ctx, kParallel), step->name.c_str()), "pending")) {
-      if (id.is_string() && id.as_string().starts_with(w.id + ".")) children.emplace_back(id.as_string());
+      if (!id.is_string()) continue;
+      if (id.as_string().starts_with(w.id + ".")) {
+        children.emplace_back(id.as_string());
+      } else {
+        (void)queue_.Remove(std::string(id.as_string()));  // a branch's job, if it has not started
+      }
     }
   }
   for (const std::string& id : children) {
@@ -371,7 +376,7 @@ Status WorkflowEngine::AbortChildren(store::WriteSet& set, const store::Workflow
       return child.status();
     }
     if (child->finished()) continue;
-    CF_RETURN_IF_ERROR(AbortChildren(set, *child, why));
+    CF_RETURN_IF_ERROR(AbortPending(set, *child, why));
     if (child->awaiting_job) (void)queue_.Remove(*child->awaiting_job);  // if it has not started
     CF_RETURN_IF_ERROR(Finish(set, *child, "aborted", why, nullptr, /*tell_parent=*/false));
   }
@@ -468,10 +473,15 @@ Status WorkflowEngine::ApplyJobOutcome(store::WriteSet& set, store::WorkflowInst
   const size_t succeeded = group["succeeded"].as_array().size();
   const size_t failed = group["failed"].is_array() ? group["failed"].as_array().size() : 0;
   w->context = json::serialize(ctx);
+  // Once the group is decided, its branches still running are of no use: their
+  // unstarted jobs are removed and their nested sequences aborted.
+  const std::string decided = "parallel group " + current->name + " is decided";
   if (current->any ? succeeded > 0 : (pending.empty() && failed == 0)) {
+    CF_RETURN_IF_ERROR(AbortPending(set, *w, decided));
     return CompleteStep(set, *w, *def, *current, {StepResult::kSucceeded});
   }
   if (current->any ? pending.empty() : failed > 0) {
+    CF_RETURN_IF_ERROR(AbortPending(set, *w, decided));
     Status why = ok ? Status(Code::kAborted, "parallel group " + current->name + " failed") : outcome.error;
     return CompleteStep(set, *w, *def, *current, {StepResult::kFailed, std::move(why)});
   }
@@ -507,7 +517,7 @@ Status WorkflowEngine::Abort(const std::string& workflow_id, const std::string& 
   if (w->finished()) return FailedPrecondition("workflow " + workflow_id + " is already " + w->status);
   if (w->awaiting_job) (void)queue_.Remove(*w->awaiting_job);  // if it has not started
   store::WriteSet set;
-  CF_RETURN_IF_ERROR(AbortChildren(set, *w, reason));
+  CF_RETURN_IF_ERROR(AbortPending(set, *w, reason));
   CF_RETURN_IF_ERROR(Finish(set, *w, "aborted", reason));
   return Commit(set, workflow_id);
 }
@@ -589,7 +599,7 @@ Status WorkflowEngine::FireTimer(const std::string& workflow_id) {
   if (step == nullptr) return Internal("unknown current step " + *w->current_step);
   if (w->awaiting_job) (void)queue_.Remove(*w->awaiting_job);  // if it has not started
   const std::string why = fmt::format("step {} timed out", step->name);
-  CF_RETURN_IF_ERROR(AbortChildren(set, *w, why));
+  CF_RETURN_IF_ERROR(AbortPending(set, *w, why));
   CF_RETURN_IF_ERROR(CompleteStep(set, *w, *def, *step, {StepResult::kTimedOut, DeadlineExceeded(why)}));
   return Commit(set, workflow_id);
 }

@@ -20,7 +20,8 @@
 //
 // Nested sequences (StepKind::kSequence) run as child instances with ids
 // "<parent>.<step>.<visit>"; a child's end and its parent's next step are one
-// transition. A parent aborted or timed out aborts its unfinished children.
+// transition. A parent aborted or timed out aborts its unfinished children; a
+// parallel group, once decided, cancels its branches still pending.
 //
 // Thread-safety: all methods may be called from any thread; transitions of one
 // instance are serialised by a lock striped over root instance ids (a nested
@@ -134,8 +135,9 @@ class WorkflowEngine final : public queue::JobObserver {
                                  const Context& parent_context, int64_t visit, bool resume);
   // The end of nested sequence `child` as the outcome of its parent's step (or parallel branch).
   Status ResolveParent(store::WriteSet& set, const store::WorkflowInstance& child, const std::string& why);
-  // Aborts the unfinished nested sequences `w`'s current step waits for, depth first.
-  Status AbortChildren(store::WriteSet& set, const store::WorkflowInstance& w, const std::string& why);
+  // Cancels what `w`'s current step still waits for: aborts its unfinished
+  // nested sequences (depth first) and removes a parallel group's unstarted jobs.
+  Status AbortPending(store::WriteSet& set, const store::WorkflowInstance& w, const std::string& why);
   Status CompleteStep(store::WriteSet& set, store::WorkflowInstance& w, const Definition& def, const Step& step,
                       StepOutcome outcome);
   Status OnJobOutcome(const std::string& workflow_id, const std::string& step_name, const std::string& job_id,

@@ -125,6 +125,17 @@ class WorkflowEngineTest : public ::testing::Test {
                                      return g;
                                    }(),
                                    SequenceStep("seq", "inner", ""), JobStep("job", "t.b", ""), JobStep("c", "t.c", "")}},
+        Definition{"fan_any", "either", {[] {
+                                           Step g;
+                                           g.name = "either";
+                                           g.kind = StepKind::kParallel;
+                                           g.any = true;
+                                           g.branches = {"seq", "job"};
+                                           g.next = "c";
+                                           return g;
+                                         }(),
+                                         SequenceStep("seq", "inner", ""), JobStep("job", "t.b", ""),
+                                         JobStep("c", "t.c", "")}},
         Definition{"slow_outer", "nested", {[] {
                                               Step n = SequenceStep("nested", "inner", "c");
                                               n.timeout = Millis(1000);
@@ -484,6 +495,23 @@ TEST_F(WorkflowEngineTest, ANestedSequenceResumesAfterARestartAndStillAdvancesIt
   EXPECT_EQ(RunJobs(), Types{"t.y"});
   EXPECT_EQ(RunJobs(), Types{"t.c"});
   EXPECT_EQ(Get(w->id).status, "completed");
+}
+
+// An `any` group decided by its job branch aborts the nested sequence still pending.
+TEST_F(WorkflowEngineTest, ADecidedParallelGroupAbortsItsPendingNestedSequence) {
+  auto w = engine_->Start("fan_any", {});
+  EXPECT_EQ(RunJobs(), Types{"t.b"});  // the child has not started yet
+  EXPECT_EQ(Get(w->id + ".seq.1").status, "aborted");
+  engine_->RunDue();  // the aborted child is not entered
+  EXPECT_EQ(RunJobs(), Types{"t.c"});
+  EXPECT_EQ(Get(w->id).status, "completed");
+}
+
+// Aborting an instance in a parallel group removes the group's unstarted jobs.
+TEST_F(WorkflowEngineTest, AbortingAParallelGroupRemovesItsUnstartedJobs) {
+  auto w = engine_->Start("parallel", {});
+  ASSERT_TRUE(engine_->Abort(w->id, "user asked").ok());
+  EXPECT_EQ(RunJobs(), Types{});
 }
 
 TEST(WorkflowDefinition, ParallelBranchesAreJobsOrNestedSequences) {
