@@ -5,9 +5,12 @@
 #include <spdlog/spdlog.h>
 
 #include "core/thread_name.h"
+#include "store/internal/sqlite_rows.h"
 
 namespace cancelflow::store {
 namespace {
+
+using internal::QueryRows;
 
 constexpr const char* kAuditColumns = "seq, id, user_id, action, resource, result, metadata, timestamp";
 
@@ -40,31 +43,20 @@ Status InsertAuditRows(SqliteConnection& c, const std::vector<AuditRecord>& rows
 // interrupted before the drop is redone on the next start (rows already there
 // are skipped by seq).
 Status MoveLegacyAuditRows(SqliteDatabase& db, SqliteDatabase& audit) {
-  auto legacy = db.Read<bool>([](SqliteConnection& c) -> Result<bool> {
-    auto st = c.Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'");
-    if (!st) return st.status();
-    auto row = (*st)->Step();
-    if (!row) return row.status();
-    const bool found = (*st)->Int(0) > 0;
-    (*st)->Reset();
-    return found;
+  auto legacy = db.Read<std::vector<int64_t>>([](SqliteConnection& c) {
+    return QueryRows<int64_t>(
+        c, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'", [](SqliteStatement&) {},
+        [](const SqliteStatement& s) { return s.Int(0); });
   });
   if (!legacy) return legacy.status();
-  if (!*legacy) return Status::Ok();
+  if (legacy->empty()) return Status::Ok();
   constexpr int64_t kChunk = 10'000;
   int64_t after = 0, moved = 0;
   for (;;) {
-    auto rows = db.Read<std::vector<AuditRecord>>([&](SqliteConnection& c) -> Result<std::vector<AuditRecord>> {
-      auto st = c.Prepare(std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?");
-      if (!st) return st.status();
-      (*st)->Bind(1, after).Bind(2, kChunk);
-      std::vector<AuditRecord> out;
-      for (;;) {
-        auto row = (*st)->Step();
-        if (!row) return row.status();
-        if (!*row) return out;
-        out.push_back(ReadAuditRecord(**st));
-      }
+    auto rows = db.Read<std::vector<AuditRecord>>([&](SqliteConnection& c) {
+      return QueryRows<AuditRecord>(
+          c, std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+          [&](SqliteStatement& s) { s.Bind(1, after).Bind(2, kChunk); }, ReadAuditRecord);
     });
     if (!rows) return rows.status();
     if (rows->empty()) break;
@@ -207,24 +199,17 @@ Result<std::vector<AuditRecord>> SqliteStore::QueryAudit(const AuditQuery& q) {
   }
   sql += q.oldest_first ? " ORDER BY seq ASC LIMIT ?" : " ORDER BY seq DESC LIMIT ?";
   CF_RETURN_IF_ERROR(FlushAudit());  // what was appended before this call is seen
-  return audit_->Read<std::vector<AuditRecord>>([&](SqliteConnection& c) -> Result<std::vector<AuditRecord>> {
-    auto st = c.Prepare(sql);
-    if (!st) return st.status();
-    SqliteStatement& s = **st;
-    int i = 1;
-    if (q.user_id) s.Bind(i++, *q.user_id);
-    if (q.resource) s.Bind(i++, *q.resource);
-    for (const auto& g : q.action_globs) s.Bind(i++, g);
-    s.Bind(i, int64_t{q.limit});
-    std::vector<AuditRecord> out;
-    for (;;) {
-      auto row = s.Step();
-      if (!row) return row.status();
-      if (!*row) break;
-      out.push_back(ReadAuditRecord(s));
-    }
-    s.Reset();
-    return out;
+  return audit_->Read<std::vector<AuditRecord>>([&](SqliteConnection& c) {
+    return QueryRows<AuditRecord>(
+        c, sql,
+        [&](SqliteStatement& s) {
+          int i = 1;
+          if (q.user_id) s.Bind(i++, *q.user_id);
+          if (q.resource) s.Bind(i++, *q.resource);
+          for (const auto& g : q.action_globs) s.Bind(i++, g);
+          s.Bind(i, int64_t{q.limit});
+        },
+        ReadAuditRecord);
   });
 }
 
