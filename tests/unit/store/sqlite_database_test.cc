@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "store/migrations.h"
+#include "testing/sqlite_count.h"
 #include "testing/temp_dir.h"
 
 namespace cancelflow::store {
@@ -18,15 +19,7 @@ namespace {
 using cancelflow::testing::TempDir;
 
 Result<int64_t> CountRows(SqliteDatabase& db, const std::string& table) {
-  return db.Read<int64_t>([&](SqliteConnection& c) -> Result<int64_t> {
-    auto st = c.Prepare("SELECT count(*) FROM " + table);
-    if (!st) return st.status();
-    auto row = (*st)->Step();
-    if (!row) return row.status();
-    int64_t n = (*st)->Int(0);
-    (*st)->Reset();
-    return n;
-  });
+  return cancelflow::testing::QueryCount(db, "SELECT count(*) FROM " + table);
 }
 
 TEST(SqliteDatabase, OpenAppliesMigrationsOnceAndCreatesTheDirectory) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/sqlite_count.h"
 #include "testing/temp_dir.h"
 
 namespace cancelflow::store {
@@ -64,15 +65,7 @@ TEST_F(SqliteStoreTest, AuditQueriesFilterByUserResourceAndGlob) {
 // batch does not wait for the window at all.
 TEST_F(SqliteStoreTest, AuditRowsAreWrittenWithinTheirWindowAndSeenByQueries) {
   auto rows_in_table = [&] {
-    return *store_->audit_database().Read<int64_t>([](SqliteConnection& c) -> Result<int64_t> {
-      auto st = c.Prepare("SELECT count(*) FROM audit_log");
-      if (!st) return st.status();
-      auto row = (*st)->Step();
-      if (!row) return row.status();
-      const int64_t n = (*st)->Int(0);
-      (*st)->Reset();
-      return n;
-    });
+    return *cancelflow::testing::QueryCount(store_->audit_database(), "SELECT count(*) FROM audit_log");
   };
   auto wait_for_rows = [&](int64_t n) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -135,15 +128,8 @@ TEST(SqliteStoreAuditFileTest, RowsOfTheRecordsFileMoveToTheAuditFile) {
     EXPECT_EQ((*rows)[2].id, "evt_new");
     EXPECT_GT((*rows)[2].seq, 9);
   }
-  auto legacy_tables = (*db)->Read<int64_t>([](SqliteConnection& c) -> Result<int64_t> {
-    auto st = c.Prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE 'audit_log%'");
-    if (!st) return st.status();
-    auto row = (*st)->Step();
-    if (!row) return row.status();
-    const int64_t n = (*st)->Int(0);
-    (*st)->Reset();
-    return n;
-  });
+  auto legacy_tables =
+      cancelflow::testing::QueryCount(**db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'audit_log%'");
   ASSERT_TRUE(legacy_tables.ok());
   EXPECT_EQ(*legacy_tables, 0);  // the table and its indexes
 }
