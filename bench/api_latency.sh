@@ -21,15 +21,7 @@ trap '[[ -n $pid ]] && kill $pid 2>/dev/null; wait 2>/dev/null || true; rm -rf "
 
 export DATABASE_URL="sqlite://$work/cf.db" CANCELFLOW_ENV=production RATE_LIMIT_RPS=0
 "$bin" migrate >/dev/null
-python3 - "$work/cf.db" "$count" <<'PY'
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1]); n = int(sys.argv[2]); now = int(time.time() * 1000)
-db.execute("INSERT INTO users(id, email, role, created_at) VALUES ('loader', 'loader@example.com', 'user', ?)", (now,))
-db.executemany("INSERT INTO subscriptions(id, user_id, provider, external_id, name, status, created_at, updated_at)"
-               " VALUES (?, 'loader', 'demo-instant', ?, 'Load', 'active', ?, ?)",
-               ((f"sub_load_{i}", f"ext_{i}", now, now) for i in range(1, n + 1)))
-db.commit()
-PY
+python3 bench/seed_subscriptions.py "$work/cf.db" "$count"
 token=$("$bin" tokens create --user loader | tail -1)
 "$bin" serve --demo --addr 127.0.0.1:3902 >>"$work/serve.log" 2>&1 &
 pid=$!

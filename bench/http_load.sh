@@ -22,15 +22,7 @@ threads=2
 per_thread=$((duration * 20000))
 "$bin" migrate >/dev/null
 # The subscriptions the POST run cancels, inserted directly: one transaction.
-python3 - "$work/cf.db" "$((threads * per_thread))" <<'PY'
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1]); n = int(sys.argv[2]); now = int(time.time() * 1000)
-db.execute("INSERT INTO users(id, email, role, created_at) VALUES ('loader', 'loader@example.com', 'user', ?)", (now,))
-db.executemany("INSERT INTO subscriptions(id, user_id, provider, external_id, name, status, created_at, updated_at)"
-               " VALUES (?, 'loader', 'demo-instant', ?, 'Load', 'active', ?, ?)",
-               ((f"sub_load_{i}", f"ext_{i}", now, now) for i in range(1, n + 1)))
-db.commit()
-PY
+python3 bench/seed_subscriptions.py "$work/cf.db" "$((threads * per_thread))"
 start() {
   "$bin" serve --demo --addr 127.0.0.1:3901 >>"$work/serve.log" 2>&1 &
   pid=$!
